@@ -1,0 +1,81 @@
+# Tanzhong: `make run` serves the app on http://127.0.0.1:8000; `make test` runs lint and every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: i18n-update run test lint unit integration web browser bench migrate seed translations system-deps browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+# System packages the service needs, installed only when missing.
+SYSTEM_PACKAGES := fonts-noto-cjk
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
+	fi
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+browser-deps:
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="$(BROWSER_PACKAGES)"
+
+translations: $(VENV)/.runtime
+	@$(BIN)/pybabel compile -q -d translations
+
+migrate: $(VENV)/.runtime
+	$(BIN)/alembic upgrade head
+
+seed: migrate translations
+	$(FLASK) factors load
+	$(FLASK) demo seed
+
+run: $(VENV)/.runtime system-deps seed
+	@echo "Serving Tanzhong on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) 'app:create_app()'
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+test: $(VENV)/.dev translations browser-deps lint
+	$(BIN)/pytest -q tests
+
+unit: $(VENV)/.dev
+	$(BIN)/pytest -q tests/unit
+
+integration: $(VENV)/.dev translations
+	$(BIN)/pytest -q tests/integration
+
+web: $(VENV)/.dev translations
+	$(BIN)/pytest -q tests/web
+
+browser: $(VENV)/.dev translations browser-deps
+	$(BIN)/pytest -q tests/browser
+
+bench: $(VENV)/.dev translations
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+# After adding visible strings: refresh the catalogs, then translate the new zh_CN entries.
+i18n-update: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot \
+	  --ignore-dirs='.venv tests migrations static bench tools' .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching

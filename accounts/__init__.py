@@ -1,0 +1,1 @@
+"""Organisations, users, roles, API keys and login."""

@@ -1,0 +1,64 @@
+"""Who is signed in and in which organisation: the session user and the organisation guard for pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import g, session
+from flask_login import UserMixin, current_user
+
+from accounts import service
+from accounts.models import Role
+from db import get_session
+from errors import NotFound
+from extensions import login_manager
+
+ORG_SESSION_KEY = "org_id"
+
+
+@dataclass
+class SessionUser(UserMixin):
+    id: int
+    email: str
+    display_name: str
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> SessionUser | None:
+    if not user_id.isdigit():
+        return None
+    user = service.get_active_user(session=get_session(), user_id=int(user_id))
+    return SessionUser(user.id, user.email, user.display_name) if user else None
+
+
+def organisation_required(right: str = "read"):
+    """Require a signed-in member of the session's organisation with `right`; sets g.organisation and g.role."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            db_session = get_session()
+            memberships = service.memberships_of(session=db_session, user_id=current_user.id)
+            if not memberships:
+                raise NotFound("you are not a member of any organisation")
+            chosen = session.get(ORG_SESSION_KEY)
+            membership, organisation = next(
+                ((m, o) for m, o in memberships if o.id == chosen), memberships[0]
+            )
+            session[ORG_SESSION_KEY] = organisation.id
+            service.require_right(membership.role, right)
+            g.organisation = organisation
+            g.role = membership.role
+            g.memberships = memberships
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def is_admin() -> bool:
+    return getattr(g, "role", None) == Role.admin

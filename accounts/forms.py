@@ -1,0 +1,22 @@
+"""HTML forms of the accounts pages (Flask-WTF adds the CSRF token to each)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    next = HiddenField()
+
+
+class ApiKeyForm(FlaskForm):
+    name = StringField(_l("Key name"), validators=[DataRequired(), Length(min=1, max=100)])
+
+
+class ConfirmForm(FlaskForm):
+    """A POST with nothing but its CSRF token (log out, revoke, switch)."""

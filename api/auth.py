@@ -1,0 +1,31 @@
+"""API-key authentication: `Authorization: Bearer tzk_...` names the organisation of a request."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, request
+
+from accounts import service as accounts
+from db import get_session
+from errors import AuthenticationFailed
+
+SECURITY = [{"ApiKeyAuth": []}]
+SECURITY_SCHEME = {"type": "http", "scheme": "bearer", "description": "An organisation API key (tzk_...)"}
+
+
+def api_key_required(view):
+    """Resolve the presented key to its organisation and put it on `g.api_organisation`."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret:
+            raise AuthenticationFailed("send an organisation API key as 'Authorization: Bearer tzk_...'")
+        key, organisation = accounts.authenticate_api_key(session=get_session(), secret=secret)
+        g.api_key = key
+        g.api_organisation = organisation
+        return view(*args, **kwargs)
+
+    return wrapper

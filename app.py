@@ -1,0 +1,232 @@
+"""The application factory: settings, extensions, blueprints, API, error handlers and CLI, in that order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from db import Database, make_engine
+from errors import DomainError
+from extensions import babel, csrf, login_manager
+from settings import Settings
+
+# Domain errors carry their own status; these name the HTTP statuses of everything else.
+ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+               422: "validation_error", 429: "rate_limited", 500: "internal_error", 503: "unavailable"}
+
+
+def create_app(settings: Settings | Mapping | None = None, *, database: Database | None = None) -> Flask:
+    if settings is None:
+        settings = Settings.from_env()
+    elif isinstance(settings, Mapping):
+        settings = Settings.from_env(**settings)
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.config.from_mapping(settings.flask_config())
+    app.extensions["settings"] = settings
+    register_logging(app, settings)
+    register_database(app, settings, database)
+    register_extensions(app, settings)
+    register_blueprints(app)
+    api = register_api(app)
+    register_rate_limits(app, settings)
+    register_error_handlers(app)
+    register_cli(app)
+    register_shell_context(app)
+    app.extensions["api"] = api
+    return app
+
+
+def register_logging(app: Flask, settings: Settings) -> None:
+    from request_log import init_request_log
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    init_request_log(app, enabled=settings.log_requests)
+
+
+def register_database(app: Flask, settings: Settings, database: Database | None) -> None:
+    (database or Database(make_engine(settings.database_url))).init_app(app)
+
+
+def select_locale() -> str:
+    from core.views import LANG_COOKIE, LANGUAGES
+
+    chosen = request.cookies.get(LANG_COOKIE)
+    return chosen if chosen in LANGUAGES else "zh_CN"
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: settings.default_timezone)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    import accounts.access  # noqa: F401  (registers the user loader)
+
+    @app.context_processor
+    def _template_globals():
+        from core.views import LANGUAGES
+
+        # The UI speaks of "zh_CN"; Babel's canonical name for it (and the catalog folder) is zh_Hans_CN.
+        return {"current_locale": select_locale(), "languages": LANGUAGES}
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        return response
+
+
+def register_blueprints(app: Flask) -> None:
+    from accounts.views import bp as accounts_bp
+    from core.views import bp as core_bp
+    from factorsets.views import bp as factorsets_bp
+
+    for blueprint in (core_bp, accounts_bp, factorsets_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_api(app: Flask):
+    from api import make_api
+    from api.accounts import blp as accounts_api
+    from api.docs import bp as docs_bp
+    from api.factors import blp as factors_api
+
+    api = make_api()
+    api.init_app(app)
+    api.spec.components.security_scheme("ApiKeyAuth", {"type": "http", "scheme": "bearer"})
+    for blueprint in (factors_api, accounts_api):
+        api.register_blueprint(blueprint)
+        # The API authenticates with API keys, never with the session cookie, so CSRF does not apply.
+        csrf.exempt(blueprint)
+    app.register_blueprint(docs_bp)
+    return api
+
+
+# Public endpoints and their limits; keyed by endpoint so that every app instance applies its own Limiter.
+def _rate_limited_endpoints(settings: Settings) -> dict[str, str]:
+    return {
+        "accounts.login": settings.login_rate_limit,
+        "api_factors.Factors": settings.public_rate_limit,
+        "factorsets.browse": settings.public_rate_limit,
+    }
+
+
+def register_rate_limits(app: Flask, settings: Settings) -> None:
+    limiter = Limiter(key_func=get_remote_address, key_prefix=app.config.get("RATELIMIT_KEY_PREFIX", "tanzhong"),
+                      headers_enabled=True)
+    limiter.init_app(app)
+    app.extensions["tanzhong_limiter"] = limiter
+    for endpoint, limit in _rate_limited_endpoints(settings).items():
+        view = app.view_functions[endpoint]
+        # Only form submissions count toward the login limit; reading the page is free.
+        methods = ["POST"] if endpoint == "accounts.login" else None
+        app.view_functions[endpoint] = limiter.limit(limit, methods=methods)(view)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    if _wants_json():
+        return jsonify(error={"code": code, "message": message, "fields": fields or {}}), status
+    return render_template("errors/error.html", status=status, code=code, message=message,
+                           fields=fields or {}), status
+
+
+def _flatten_fields(messages, prefix: str = "") -> dict[str, list[str]]:
+    """webargs nests errors by location and key; the API names each bad field by its JSON path."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if prefix == "" and key in {"json", "query", "form", "files", "headers", "cookies", "path"}:
+                flat.update(_flatten_fields(value, ""))
+                continue
+            if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(_flatten_fields(value, path))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat[prefix or "_schema"] = list(messages)
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            flat.update(_flatten_fields(value, f"{prefix}[{index}]"))
+    else:
+        flat[prefix or "_schema"] = [str(messages)]
+    return flat
+
+
+def register_error_handlers(app: Flask) -> None:
+    from db import get_session
+
+    def _rollback() -> None:
+        if "db_session" in g:
+            get_session().rollback()
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        _rollback()
+        return error_response(error.status, error.code, error.message, error.fields)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        return error_response(400, "csrf_failed", error.description)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(error: RateLimitExceeded):
+        response, status = error_response(429, "rate_limited", f"too many requests: limit is {error.description}")
+        response = app.make_response((response, status))
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        _rollback()
+        data = getattr(error, "data", None) or {}
+        fields = _flatten_fields(data.get("messages") or data.get("errors") or {})
+        message = data.get("message") or error.description or error.name
+        if fields and error.code == 422:
+            first = next(iter(fields))
+            message = f"invalid input: {first}: {fields[first][0]}"
+        return error_response(error.code or 500, ERROR_CODES.get(error.code, "error"), message, fields)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        _rollback()
+        app.logger.exception("unhandled error", exc_info=error)
+        return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
+
+
+def register_cli(app: Flask) -> None:
+    from accounts.cli import orgs_cli, users_cli
+    from demo import demo_cli
+    from factorsets.cli import factors_cli
+
+    for group in (orgs_cli, users_cli, factors_cli, demo_cli):
+        app.cli.add_command(group)
+
+
+def register_shell_context(app: Flask) -> None:
+    @app.shell_context_processor
+    def _context():
+        from db import get_session
+
+        return {"session": get_session()}

@@ -1,0 +1,1 @@
+"""Pure footprint calculators over a FactorSet."""

@@ -1,0 +1,1 @@
+"""The service's own pages: home, language switch and health check."""

@@ -1,0 +1,1 @@
+"""Published factor sets: the immutable copy of each factor-library version in the database."""
