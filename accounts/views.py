@@ -88,6 +88,7 @@ def create_api_key():
     if form.validate_on_submit():
         _key, new_secret = service.create_api_key(session=db_session, organisation_id=g.organisation.id,
                                                   name=form.name.data, created_by_id=current_user.id)
+        form.name.data = ""
         status = 201
     # Rendered, not redirected: the secret is shown this once and must not travel in a cookie.
     return render_template(

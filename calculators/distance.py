@@ -5,7 +5,15 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-from calculators.places import Place, UnknownPlace, all_cities, find_airport, find_city, normalize, resolve_place
+from calculators.places import (
+    Place,
+    UnknownPlace,
+    all_cities,
+    find_airport,
+    find_city,
+    normalize,
+    resolve_place,
+)
 
 __all__ = [
     "EARTH_RADIUS_KM",
@@ -20,12 +28,14 @@ __all__ = [
     "resolve_place",
 ]
 
-# IUGG mean Earth radius R1 = (2a + b) / 3 of the GRS 80 / WGS 84 ellipsoid (H. Moritz, "Geodetic Reference System
-# 1980", Journal of Geodesy 74 (2000) 128-133). On this sphere great-circle distances differ from ellipsoidal
-# (Vincenty) ones by at most about 0.5 %, far less than the uplift that flight factors already add for routing.
+# IUGG mean Earth radius R1 = (2a + b) / 3 of the GRS 80 / WGS 84 ellipsoid (H. Moritz, "Geodetic Reference
+# System 1980", Journal of Geodesy 74 (2000) 128-133). On this sphere great-circle distances differ from
+# ellipsoidal (Vincenty) ones by at most about 0.5 %, far less than the uplift that flight factors already
+# add for routing.
 EARTH_RADIUS_KM = 6371.0088
-# Distances are rounded to 0.1 km: finer than the coordinates mean (city centres, GCJ-02 offsets of a few hundred
-# metres), and a stored footprint then does not depend on the last bits of a platform's trigonometry.
+# Distances are rounded to 0.1 km: finer than the coordinates mean (city centres, GCJ-02 offsets of a few
+# hundred metres), and a stored footprint then does not depend on the last bits of a platform's
+# trigonometry.
 KM_STEP = Decimal("0.1")
 
 Number = Decimal | float | int | str

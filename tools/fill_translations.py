@@ -20,7 +20,7 @@ def main(table_path: str) -> int:
         for message in catalog:
             if not message.id:
                 continue
-            if locale == "zh_CN" and message.id in table:
+            if locale == "zh_Hans_CN" and message.id in table:
                 message.string = table[message.id]
                 message.flags.discard("fuzzy")
         with open(path, "wb") as handle:

@@ -28,9 +28,9 @@ def test_a_visitor_browses_factors_in_chinese_then_english(live_server, browser,
     expect(rows.first).to_be_visible()
     assert all("牛" in text for text in rows.locator(".factor-label").all_inner_texts())
     assert rows.locator(".source").count() == rows.count()
+    page.screenshot(path=shots / "factors-zh.png", full_page=True)
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= viewport["width"], "the page scrolls sideways"
-    page.screenshot(path=shots / "factors-zh.png", full_page=True)
 
     page.get_by_role("link", name="English").click()
     expect(page.locator("h1")).to_have_text("Emission factors")

@@ -30,9 +30,9 @@ SOURCE = ["src", "A title", "A publisher", "2024", "https://example.org", "not s
 
 def _row(factor_id: str, **changes: str) -> list[str]:
     values = {
-        "id": factor_id, "category": "food", "activity": "consumption", "label_zh": "牛肉", "label_en": "Beef",
-        "unit": "kg", "kgco2e_per_unit": "1.5", "gases": "CO2e", "region": "GLOBAL", "valid_year": "2024",
-        "source_id": "src", "source_ref": "table 1", "notes": "",
+        "id": factor_id, "category": "food", "activity": "consumption", "label_zh": "牛肉",
+        "label_en": "Beef", "unit": "kg", "kgco2e_per_unit": "1.5", "gases": "CO2e", "region": "GLOBAL",
+        "valid_year": "2024", "source_id": "src", "source_ref": "table 1", "notes": "",
     }
     values.update(changes)
     return [values[c] for c in FACTOR_COLUMNS]
@@ -119,8 +119,8 @@ def test_every_kind_of_bad_field_is_named_with_its_value(tmp_path):
     table = data_dir / DEFAULT_VERSION / "food.csv"
 
     assert _errors(data_dir) == [
-        f"{table}:3: unknown category 'snacks' (known: electricity, fuel, heat, refrigerant, flight, rail, road, "
-        "hotel, meal, food, material, waste, water)",
+        f"{table}:3: unknown category 'snacks' (known: electricity, fuel, heat, refrigerant, flight, rail, "
+        "road, hotel, meal, food, material, waste, water)",
         f"{table}:4: unknown region 'CN-ZZ' (see factors.regions.KNOWN_REGIONS)",
         f"{table}:5: bad valid_year 'n/a' (expected a four-digit year)",
         f"{table}:6: kgco2e_per_unit '1e-3' is not a finite positive decimal",
@@ -154,7 +154,8 @@ def test_errors_from_every_file_are_collected_before_raising(tmp_path):
 
 
 def test_line_numbers_are_physical_lines_even_after_a_multi_line_field(tmp_path):
-    data_dir = _small_set(tmp_path, [_row("two.lines", notes="first line\nsecond line"), _row("bad", unit="x")])
+    rows = [_row("two.lines", notes="first line\nsecond line"), _row("bad", unit="x")]
+    data_dir = _small_set(tmp_path, rows)
 
     [error] = _errors(data_dir)
     assert error.startswith(f"{data_dir / DEFAULT_VERSION / 'food.csv'}:4: unknown unit 'x'")
@@ -162,11 +163,12 @@ def test_line_numbers_are_physical_lines_even_after_a_multi_line_field(tmp_path)
 
 def test_a_bad_source_row_is_reported_without_repeating_it_for_its_factors(tmp_path):
     data_dir = _small_set(tmp_path, [_row("uses.src")])
-    _write_csv(data_dir / "sources.csv", [list(SOURCE_COLUMNS), SOURCE[:3] + ["circa 2020"] + SOURCE[4:], SOURCE])
+    sources = data_dir / "sources.csv"
+    _write_csv(sources, [list(SOURCE_COLUMNS), SOURCE[:3] + ["circa 2020"] + SOURCE[4:], SOURCE])
 
     assert _errors(data_dir) == [
-        f"{data_dir / 'sources.csv'}:2: bad year 'circa 2020' (expected a year such as 2024, or 'not stated')",
-        f"{data_dir / 'sources.csv'}:3: duplicate source id 'src' (first used at {data_dir / 'sources.csv'}:2)",
+        f"{sources}:2: bad year 'circa 2020' (expected a year such as 2024, or 'not stated')",
+        f"{sources}:3: duplicate source id 'src' (first used at {sources}:2)",
     ]
 
 
@@ -255,7 +257,8 @@ def test_the_diff_lists_added_removed_and_changed_factors_with_the_relative_chan
     _small_set(tmp_path, [_row("same"), _row("reprinted", kgco2e_per_unit="0.5500"),
                           _row("changes", kgco2e_per_unit="2.5"), _row("added")], version="2025.2")
 
-    diff = diff_factor_sets(load_factor_set("2025.1", data_dir=tmp_path), load_factor_set("2025.2", data_dir=tmp_path))
+    old, new = (load_factor_set(version, data_dir=tmp_path) for version in ("2025.1", "2025.2"))
+    diff = diff_factor_sets(old, new)
 
     assert (diff.old_version, diff.new_version) == ("2025.1", "2025.2")
     assert diff.added == ("added",)
