@@ -8,7 +8,7 @@ import math
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import airportsdata
@@ -26,7 +26,7 @@ _AIRPORT_CITY_RADIUS_KM = 150.0
 
 @dataclass(frozen=True)
 class Place:
-    """A city from the table or an airport; coordinates are WGS 84-ish degrees (see city_sources.md)."""
+    """A city from the table or an airport, at decimal-degree coordinates (datums: data/city_sources.md)."""
 
     kind: str  # "airport" | "city"
     code: str  # IATA code for airports, table id (cn-440100, gn-2643743) for cities
@@ -201,7 +201,7 @@ def find_airport(code: str) -> Place:
     return _airport_place(wanted)
 
 
-@lru_cache(maxsize=1024)
+@cache
 def _airport_place(code: str) -> Place:
     airport = _airport_table()[code]
     lat, lon = Decimal(str(airport["lat"])), Decimal(str(airport["lon"]))
