@@ -37,7 +37,7 @@ browser-deps:
 	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="$(BROWSER_PACKAGES)"
 
 translations: $(VENV)/.runtime
-	@$(BIN)/pybabel compile -q -d translations
+	@$(BIN)/pybabel -q compile -d translations
 
 migrate: $(VENV)/.runtime
 	$(BIN)/alembic upgrade head
