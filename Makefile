@@ -69,6 +69,7 @@ browser: $(VENV)/.dev translations browser-deps
 	$(BIN)/pytest -q tests/browser
 
 bench: $(VENV)/.dev translations
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="wrk"
 	$(BIN)/python -m bench
 
 clean:
