@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from db import get_session
 from errors import DomainError
 from factors import DEFAULT_VERSION, FactorDataError, available_versions, load_factor_set
+from factors.model import FactorError
 from factors.diff import diff_factor_sets
 from factors.loader import DEFAULT_DATA_DIR
 from factorsets import service
@@ -24,6 +25,8 @@ def _load(version: str, data_dir: Path):
         for line in error.errors:
             click.echo(line, err=True)
         raise click.ClickException(f"{len(error.errors)} bad row(s) in factor set {version}") from None
+    except FactorError as error:
+        raise click.ClickException(str(error).strip('"')) from None
 
 
 @factors_cli.command("load")
@@ -48,10 +51,10 @@ def load(versions: tuple[str, ...], data_dir: Path) -> None:
 def list_factors(category: str | None, version: str, data_dir: Path) -> None:
     """Print the factors of a version: id, value, unit, source."""
     factor_set = _load(version, data_dir)
-    factors = factor_set.by_category(category) if category else list(factor_set.factors.values())
-    if category and not factors:
-        known = ", ".join(factor_set.categories())
-        raise click.ClickException(f"no factors in category '{category}' (categories: {known})")
+    try:
+        factors = factor_set.by_category(category) if category else list(factor_set.factors.values())
+    except FactorError as error:
+        raise click.ClickException(str(error).strip('"')) from None
     for f in factors:
         click.echo(f"{f.id:<48} {f.kgco2e_per_unit:>14} kgCO2e/{f.unit:<13} {f.region:<16} {f.source_id}")
     click.echo(f"{len(factors)} factor(s) in {factor_set.version}")

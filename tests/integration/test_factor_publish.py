@@ -1,0 +1,59 @@
+"""Publishing factor sets: idempotent, immutable once published, and bad files refused with file:line."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from errors import Conflict
+from factors import load_factor_set
+from factors.loader import DEFAULT_DATA_DIR
+from factorsets import service
+
+
+def _copy_data(tmp_path):
+    target = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, target)
+    return target
+
+
+def test_publishing_the_same_version_again_changes_nothing(session):
+    result = service.publish_factor_set(session=session, factor_set=load_factor_set())
+    assert result.created is False
+    assert result.factor_count == len(load_factor_set().factors)
+
+
+def test_a_published_version_whose_files_changed_is_refused(session, tmp_path):
+    data = _copy_data(tmp_path)
+    path = data / "2025.1" / "water.csv"
+    lines = path.read_text().splitlines()
+    header, first = lines[0].split(","), lines[1].split(",")
+    value_index = header.index("kgco2e_per_unit")
+    first[value_index] = "9" + first[value_index]
+    lines[1] = ",".join(first)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(Conflict, match="immutable"):
+        service.publish_factor_set(session=session, factor_set=load_factor_set("2025.1", data_dir=data))
+    page = service.search_factors(session=session, version="2025.1", category="water")
+    assert {str(f.kgco2e_per_unit) for f, _s in page.items} == {
+        str(f.kgco2e_per_unit) for f in load_factor_set().by_category("water")}
+
+
+def test_the_load_command_reports_each_bad_row_and_exits_non_zero(app, tmp_path):
+    data = _copy_data(tmp_path)
+    path = data / "2025.1" / "water.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    bad = lines[1].split(",")
+    bad[header.index("unit")] = "furlongs"
+    lines[1] = ",".join(bad)
+    path.write_text("\n".join(lines) + "\n")
+    result = app.test_cli_runner().invoke(args=["factors", "load", "--data-dir", str(data)])
+    assert result.exit_code != 0
+    assert f"{path}:2:" in result.output and "furlongs" in result.output
+
+
+def test_the_list_command_names_an_unknown_version(app):
+    result = app.test_cli_runner().invoke(args=["factors", "list", "--version", "9999.9"])
+    assert result.exit_code != 0 and "9999.9" in result.output
