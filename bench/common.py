@@ -88,17 +88,16 @@ def wrk(url: str, *, seconds: int = 10, connections: int = 16, threads: int = 2,
     """Run wrk against a loopback URL; returns requests/s, latency percentiles and non-2xx count."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed; run `make bench` (it installs it)")
-    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     payload = json.dumps(body) if body is not None else ""
-    script.write(
-        f'wrk.method = "{method}"\n'
-        f"wrk.body = {json.dumps(payload)}\n"
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        "done = function(summary, latency, requests)\n"
-        '  io.write(string.format("P50 %f\\nP99 %f\\n", latency:percentile(50), latency:percentile(99)))\n'
-        "end\n"
-    )
-    script.close()
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(
+            f'wrk.method = "{method}"\n'
+            f"wrk.body = {json.dumps(payload)}\n"
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            "done = function(summary, latency, requests)\n"
+            '  io.write(string.format("P50 %f\\nP99 %f\\n", latency:percentile(50), latency:percentile(99)))\n'
+            "end\n"
+        )
     output = subprocess.run(
         ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "-s", script.name, url],
         capture_output=True, text=True, check=True,
