@@ -133,3 +133,13 @@ def login(client, email: str, password: str):
     page = client.get("/login")
     token = csrf_token_from(page.get_data(as_text=True))
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say plainly how many tests ran on PostgreSQL, so that a CI log shows it."""
+    passed = terminalreporter.stats.get("passed", [])
+    on_postgres = [r for r in passed if "postgresql" in r.nodeid]
+    if TEST_DATABASE_URL:
+        terminalreporter.write_line(f"PostgreSQL: {len(on_postgres)} tests passed against {TEST_DATABASE_URL}")
+    else:
+        terminalreporter.write_line("PostgreSQL: not tested (TEST_DATABASE_URL is not set)")
