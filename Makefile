@@ -31,8 +31,9 @@ system-deps:
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
 	fi
 
-# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
-BROWSER_PACKAGES := chromium fonts-noto-cjk
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser), and the
+# Cairo library with which cairosvg rasterises QR-code SVGs for the decoder in the tests.
+BROWSER_PACKAGES := chromium fonts-noto-cjk libcairo2
 browser-deps:
 	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="$(BROWSER_PACKAGES)"
 

@@ -95,8 +95,9 @@ def register_blueprints(app: Flask) -> None:
     from accounts.views import bp as accounts_bp
     from core.views import bp as core_bp
     from factorsets.views import bp as factorsets_bp
+    from meetings.views import bp as meetings_bp
 
-    for blueprint in (core_bp, accounts_bp, factorsets_bp):
+    for blueprint in (core_bp, accounts_bp, factorsets_bp, meetings_bp):
         app.register_blueprint(blueprint)
 
 

@@ -10,9 +10,9 @@ from flask.cli import AppGroup
 from db import get_session
 from errors import DomainError
 from factors import DEFAULT_VERSION, FactorDataError, available_versions, load_factor_set
-from factors.model import FactorError
 from factors.diff import diff_factor_sets
 from factors.loader import DEFAULT_DATA_DIR
+from factors.model import FactorError
 from factorsets import service
 
 factors_cli = AppGroup("factors", help="The emission-factor library.")

@@ -23,3 +23,17 @@ def make_user(session, organisation: Organisation, role: Role = Role.organiser, 
     values = {"email": f"user{n}@example.org", "password": DEFAULT_PASSWORD, "display_name": f"User {n}"}
     values.update(overrides)
     return accounts.create_user(session=session, organisation_id=organisation.id, role=role, **values)
+
+
+def make_event(session, organisation: Organisation, **overrides):
+    """An event of `organisation` in Guangzhou next spring; overrides are service values (see meetings.service)."""
+    from datetime import date
+
+    from meetings import service as meetings
+
+    n = next(_counter)
+    values = {"name_zh": f"测试会议{n}", "name_en": f"Test Meeting {n}", "starts_on": date(2027, 3, 10),
+              "ends_on": date(2027, 3, 12), "venue_name": "广州白云国际会议中心", "city": "广州",
+              "expected_attendance": 300, "meeting_type": "conference"}
+    values.update(overrides)
+    return meetings.create_event(session=session, organisation_id=organisation.id, values=values)

@@ -1,0 +1,221 @@
+"""HTML forms of the organiser's meeting pages (Flask-WTF adds the CSRF token to each)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
+
+from meetings.inputs import MEAL_COLUMNS, QUANTITY_UNITS, WASTE_KEYS
+from meetings.service import MAX_ATTENDANCE, MAX_BADGE_CODES_PER_BATCH, MAX_MEALS, MAX_QUANTITY
+
+MEETING_TYPE_LABELS = {
+    "conference": _l("Conference"),
+    "exhibition": _l("Exhibition"),
+    "training": _l("Training"),
+    "banquet": _l("Banquet"),
+    "hybrid": _l("Hybrid (on site and online)"),
+}
+BOUNDARY_LABELS = {
+    "venue_energy": _l("Venue energy"),
+    "catering": _l("Catering"),
+    "materials": _l("Materials"),
+    "waste": _l("Waste"),
+    "attendee_travel": _l("Attendee travel"),
+    "attendee_lodging": _l("Attendee lodging"),
+}
+QUANTITY_LABELS = {
+    "electricity_kwh": _l("Venue electricity, metered"),
+    "floor_area_m2": _l("Venue floor area"),
+    "venue_hours": _l("Hours the venue is in use"),
+    "natural_gas_m3": _l("Natural gas"),
+    "diesel_kg": _l("Generator diesel"),
+    "paper_kg": _l("Paper (printed matter, badges, signage)"),
+}
+MEAL_LABELS = {
+    "meals_vegan": _l("Vegan meals"),
+    "meals_vegetarian": _l("Vegetarian meals"),
+    "meals_poultry": _l("Poultry meals"),
+    "meals_pork": _l("Pork meals"),
+    "meals_beef_lamb": _l("Beef or lamb meals"),
+    "meals_fish": _l("Fish meals"),
+}
+WASTE_STREAM_LABELS = {
+    "commercial_industrial": _l("Mixed residual waste"),
+    "food_drink": _l("Food and drink waste"),
+    "paper_board.mixed": _l("Paper and cardboard"),
+    "plastics_average": _l("Plastics"),
+}
+WASTE_TREATMENT_LABELS = {
+    "landfill": _l("Landfill"),
+    "combustion": _l("Incineration"),
+    "composting": _l("Composting"),
+    "anaerobic_digestion": _l("Anaerobic digestion"),
+    "closed_loop": _l("Recycled (closed loop)"),
+    "open_loop": _l("Recycled (open loop)"),
+}
+
+# The service's validation messages (meetings.service.EVENT_MESSAGES), as people read them.
+SERVICE_MESSAGES = {
+    "unknown_fields": _l("Unknown fields: %(fields)s"),
+    "text": _l("Must be text."),
+    "required": _l("Required."),
+    "too_long": _l("At most %(limit)s characters."),
+    "name_missing": _l("Give the meeting's name in Chinese or English."),
+    "date_required": _l("A date is required."),
+    "ends_before_start": _l("The meeting cannot end before it starts."),
+    "too_many_days": _l("A meeting lasts at most %(days)s days."),
+    "closes_at_zone": _l("A date and time are required."),
+    "closes_before_start": _l("Answers cannot close before the meeting starts."),
+    "closes_too_late": _l("Answers close at most a year after the meeting."),
+    "unknown_city": _l("Unknown city “%(city)s”."),
+    "unknown_city_suggestions": _l("Unknown city “%(city)s”. Did you mean %(suggestions)s?"),
+    "city_outside_mainland": _l("%(city)s is not in mainland China; the venue must be on a provincial grid."),
+    "unknown_province": _l("Unknown province “%(province)s”."),
+    "province_mismatch": _l("%(city)s is in %(province_name)s (%(province)s), not %(given)s."),
+    "meeting_type": _l("Choose one of %(choices)s."),
+    "whole_number": _l("Enter a whole number."),
+    "between": _l("Between %(minimum)s and %(maximum)s."),
+    "decimal": _l("Enter a number."),
+    "finite": _l("Enter a number."),
+    "negative": _l("Cannot be negative."),
+    "too_large": _l("At most %(maximum)s."),
+    "decimal_places": _l("At most %(places)s decimal places."),
+    "estimate_needs_both": _l("An estimate needs both the floor area and the hours."),
+    "boundary_list": _l("Choose categories from the list."),
+    "boundary_unknown": _l("Unknown categories: %(unknown)s."),
+    "waste_mapping": _l("Waste must be given by stream and treatment."),
+    "waste_unknown": _l("Unknown waste stream or treatment."),
+}
+
+
+def service_message(code: str, params: dict, fallback: str) -> str:
+    template = SERVICE_MESSAGES.get(code)
+    return str(template) % params if template is not None else fallback
+
+
+def waste_field_name(key: str) -> str:
+    """The form field of a waste key: "food_drink.composting" -> "waste__food_drink__composting"."""
+    return "waste__" + key.replace(".", "__")
+
+
+WASTE_FIELDS: dict[str, str] = {waste_field_name(key): key for key in WASTE_KEYS}
+
+
+class FiniteQuantity:
+    """A non-negative, finite decimal within the service's range; stops before NumberRange compares a NaN."""
+
+    def __call__(self, form, field) -> None:
+        value = field.data
+        if value is None:
+            return
+        if not value.is_finite():
+            raise StopValidation(SERVICE_MESSAGES["finite"])
+        if value < 0:
+            raise StopValidation(SERVICE_MESSAGES["negative"])
+        if value > MAX_QUANTITY:
+            raise StopValidation(service_message("too_large", {"maximum": f"{MAX_QUANTITY:,.0f}"}, ""))
+
+
+class QuantityField(DecimalField):
+    """A decimal shown as written (1000, not 1E+3, which is how a normalised Decimal prints)."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format(self.data, "f") if self.data is not None else ""
+
+
+def _quantity_field(label) -> QuantityField:
+    return QuantityField(label, places=None, validators=[Optional(), FiniteQuantity()],
+                        widget=NumberInput(step="any", min=0))
+
+
+def _count_field(label, maximum: int = MAX_MEALS) -> IntegerField:
+    return IntegerField(label, validators=[Optional(), NumberRange(min=0, max=maximum)],
+                        widget=NumberInput(step=1, min=0))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class EventForm(FlaskForm):
+    name_zh = StringField(_l("Name in Chinese"), validators=[Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[Length(max=200)])
+    starts_on = DateField(_l("First day"), validators=[InputRequired()])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired()])
+    closes_at = DateTimeLocalField(_l("Answers close at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+                                   validators=[Optional()])
+    venue_name = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
+    city = StringField(_l("City"), validators=[DataRequired(), Length(max=100)])
+    province = SelectField(_l("Province"), validators=[Optional()])
+    meeting_type = SelectField(_l("Meeting type"), choices=[SelectChoice(v, label) for v, label in
+                                                           MEETING_TYPE_LABELS.items()])
+    expected_attendance = IntegerField(_l("Expected attendance"),
+                                       validators=[InputRequired(), NumberRange(min=1, max=MAX_ATTENDANCE)],
+                                       widget=NumberInput(step=1, min=1))
+    actual_attendance = IntegerField(_l("Actual attendance"),
+                                     validators=[Optional(), NumberRange(min=0, max=MAX_ATTENDANCE)],
+                                     widget=NumberInput(step=1, min=0))
+    boundary = MultiCheckboxField(_l("What is counted"),
+                                  choices=[SelectChoice(v, label) for v, label in BOUNDARY_LABELS.items()])
+    require_badge_codes = BooleanField(_l("One answer per badge: attendees scan a code printed on their badge"))
+
+    def __init__(self, *args, province_choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.province.choices = [SelectChoice("", _l("(from the city)")),
+                                 *(SelectChoice(code, label) for code, label in province_choices)]
+
+    def values(self) -> dict:
+        """The typed values for meetings.service; the service checks the rules."""
+        values = {name: getattr(self, name).data for name in (
+            "name_zh", "name_en", "starts_on", "ends_on", "venue_name", "city", "province", "meeting_type",
+            "expected_attendance", "actual_attendance", "boundary", "require_badge_codes",
+            *QUANTITY_UNITS, *MEAL_COLUMNS)}
+        values["waste_kg"] = {key: self[name].data for name, key in WASTE_FIELDS.items()
+                              if self[name].data is not None}
+        return values
+
+    def field_for(self, service_field: str):
+        """The form field that shows a service error about `service_field`, or None."""
+        if service_field.startswith("waste_kg."):
+            service_field = waste_field_name(service_field.removeprefix("waste_kg."))
+        return self._fields.get(service_field) if service_field != "csrf_token" else None
+
+
+for _name in QUANTITY_UNITS:
+    setattr(EventForm, _name, _quantity_field(QUANTITY_LABELS[_name]))
+for _name in MEAL_COLUMNS:
+    setattr(EventForm, _name, _count_field(MEAL_LABELS[_name]))
+for _name, _key in WASTE_FIELDS.items():
+    setattr(EventForm, _name, _quantity_field(WASTE_TREATMENT_LABELS[_key.rsplit(".", 1)[1]]))
+
+
+class RegistrationUploadForm(FlaskForm):
+    file = FileField(_l("Registration list (CSV)"), validators=[FileRequired()])
+
+
+class BadgeCodesForm(FlaskForm):
+    count = IntegerField(_l("Number of badge codes"),
+                         validators=[InputRequired(), NumberRange(min=1, max=MAX_BADGE_CODES_PER_BATCH)],
+                         widget=NumberInput(step=1, min=1, max=MAX_BADGE_CODES_PER_BATCH))
+
+
+class RotateLinkForm(FlaskForm):
+    confirm = BooleanField(_l("I understand that QR codes already printed will stop accepting answers"),
+                           validators=[DataRequired(message=_l("Tick the box to confirm."))])

@@ -1,0 +1,324 @@
+"""The organiser's meeting pages: events, their QR codes and poster, registration lists and badge codes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_interval
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from accounts.access import organisation_required
+from accounts.service import ROLE_RIGHTS
+from db import get_session
+from errors import ValidationError
+from factors import default_factor_set
+from factors.regions import CN_PROVINCES, KNOWN_REGIONS
+from meetings import qr, service
+from meetings.forms import (
+    BOUNDARY_LABELS,
+    MEAL_LABELS,
+    MEETING_TYPE_LABELS,
+    QUANTITY_LABELS,
+    WASTE_STREAM_LABELS,
+    BadgeCodesForm,
+    EventForm,
+    RegistrationUploadForm,
+    RotateLinkForm,
+    service_message,
+    waste_field_name,
+)
+from meetings.inputs import MEAL_COLUMNS, QUANTITY_UNITS, WASTE_STREAMS, factor_hints
+from meetings.models import Event
+
+bp = Blueprint("meetings", __name__)
+BADGES_PER_SHEET_PAGE = 500  # inline QR codes per printed page of the badge sheet; keeps the page light
+
+
+def _locale_is_zh() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "zh"
+
+
+def _province_choices() -> list[tuple[str, str]]:
+    zh = _locale_is_zh()
+    return [(code, KNOWN_REGIONS[code].name_zh if zh else KNOWN_REGIONS[code].name_en) for code in CN_PROVINCES]
+
+
+def _public_base_url() -> str:
+    # Printed codes must carry the public address, not whichever host the organiser happens to use.
+    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+
+
+def _can_organise() -> bool:
+    return "organise" in ROLE_RIGHTS[g.role]
+
+
+def _local_zone() -> ZoneInfo:
+    # The form's close time is the venue's civil time, which its help text calls Beijing time.
+    return service.EVENT_TIMEZONE
+
+
+def _apply_service_errors(form: EventForm, error: ValidationError, *, skip_invalid: bool = False) -> list[str]:
+    """Put each service error on its field; return those that belong to no field.
+
+    With `skip_invalid`, fields that already failed to parse keep only their own message (the service saw None).
+    """
+    leftover: list[str] = []
+    codes = getattr(error, "codes", {})
+    for name, messages in (error.fields or {"_schema": [error.message]}).items():
+        if name in codes:
+            messages = [service_message(code, _localised(params), text)
+                        for (code, params), text in zip(codes[name], messages, strict=True)]
+        target = form.field_for(name)
+        if target is None:
+            leftover += [f"{name}: {m}" if name != "_schema" else m for m in messages]
+        elif not (skip_invalid and target.errors):
+            target.errors = [*target.errors, *messages]
+    return leftover
+
+
+def _localised(params: dict) -> dict:
+    """Province names in the reader's language (the service names them in English)."""
+    if "province" in params and "given_code" in params and _locale_is_zh():
+        return {**params, "province_name": KNOWN_REGIONS[params["province"]].name_zh,
+                "given": KNOWN_REGIONS[params["given_code"]].name_zh}
+    return params
+
+
+def _submit(form: EventForm, save, event_id: int | None = None) -> tuple[bool, list[str]]:
+    """Validate the form and save through `save(values)`; (saved, messages that belong to no field)."""
+    if not form.is_submitted():
+        return False, []
+    parsed = form.validate()  # CSRFProtect has already refused a POST without a valid token
+    values = _form_values(form)
+    try:
+        if parsed:
+            save(values)
+            return True, []
+        service.check_event_values(session=get_session(), organisation_id=g.organisation.id, values=values,
+                                   event_id=event_id)
+    except ValidationError as error:
+        return False, _apply_service_errors(form, error, skip_invalid=not parsed)
+    return False, []
+
+
+def _form_values(form: EventForm) -> dict:
+    values = form.values()
+    local = form.closes_at.data
+    values["closes_at"] = local.replace(tzinfo=_local_zone()) if local else None
+    return values
+
+
+def _form_data(event: Event) -> dict:
+    data = {name: getattr(event, name) for name in (
+        "name_zh", "name_en", "starts_on", "ends_on", "venue_name", "city", "province", "meeting_type",
+        "expected_attendance", "actual_attendance", "boundary", "require_badge_codes",
+        *QUANTITY_UNITS, *MEAL_COLUMNS)}
+    data["meeting_type"] = event.meeting_type.value
+    # A default close time is left blank, so that moving the dates moves it too.
+    custom_close = event.closes_at != service.default_closes_at(event.ends_on)
+    data["closes_at"] = event.closes_at.astimezone(_local_zone()).replace(tzinfo=None) if custom_close else None
+    for key, kg in event.waste_kg.items():
+        data[waste_field_name(key)] = Decimal(kg)
+    return data
+
+
+def _render_form(form: EventForm, event: Event | None, errors: list[str], status: int = 200):
+    province = form.province.data or (event.province if event else None) or None
+    return render_template(
+        "meetings/form.html", form=form, event=event, form_errors=errors,
+        hints=factor_hints(default_factor_set(), province), province_known=bool(province),
+        quantity_units=QUANTITY_UNITS, quantity_labels=QUANTITY_LABELS, meal_labels=MEAL_LABELS,
+        waste_streams=WASTE_STREAMS, waste_stream_labels=WASTE_STREAM_LABELS, waste_field_name=waste_field_name,
+        boundary_labels=BOUNDARY_LABELS,
+    ), status
+
+
+@bp.get("/events")
+@organisation_required("read")
+def list_events():
+    events = service.list_events(session=get_session(), organisation_id=g.organisation.id)
+    return render_template("meetings/list.html", events=events, can_organise=_can_organise(),
+                           meeting_types=MEETING_TYPE_LABELS)
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@organisation_required("organise")
+def create_event():
+    form = EventForm(province_choices=_province_choices())
+    created: list[Event] = []
+    saved, errors = _submit(form, lambda values: created.append(service.create_event(
+        session=get_session(), organisation_id=g.organisation.id, values=values)))
+    if saved:
+        flash(_("The meeting was created. Its QR code is ready below."), "info")
+        return redirect(url_for("meetings.detail", event_id=created[0].id))
+    return _render_form(form, None, errors, 422 if request.method == "POST" else 200)
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@organisation_required("organise")
+def edit_event(event_id: int):
+    db_session = get_session()
+    event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    form = EventForm(province_choices=_province_choices(),
+                     data=None if request.method == "POST" else _form_data(event))
+    saved, errors = _submit(form, lambda values: service.update_event(
+        session=db_session, organisation_id=g.organisation.id, event_id=event_id, values=values), event_id)
+    if saved:
+        flash(_("The meeting was saved."), "info")
+        return redirect(url_for("meetings.detail", event_id=event_id))
+    return _render_form(form, event, errors, 422 if request.method == "POST" else 200)
+
+
+def _input_rows(event: Event, hints: dict) -> list[tuple[str, str, object]]:
+    """The organiser inputs that were given, as (label, quantity with unit, factor hint)."""
+    zh = _locale_is_zh()
+    rows = [(QUANTITY_LABELS[name], f"{getattr(event, name):f} {unit}", hints[name])
+            for name, unit in QUANTITY_UNITS.items() if getattr(event, name) is not None]
+    rows += [(label, f"{getattr(event, name)} {_('meals')}", hints[name])
+             for name, label in MEAL_LABELS.items() if getattr(event, name) is not None]
+    for key, kg in event.waste_kg.items():
+        hint = hints[f"waste.{key}"]
+        rows.append((f"{_('Waste')}: {hint.factor.label_zh if zh else hint.factor.label_en}", f"{kg} kg", hint))
+    return rows
+
+
+def _render_detail(event_id: int, *, upload_form=None, badge_form=None, rotate_form=None, upload_errors=(),
+                   status: int = 200):
+    db_session = get_session()
+    org_id = g.organisation.id
+    event = service.get_event(session=db_session, organisation_id=org_id, event_id=event_id)
+    link = service.active_link(session=db_session, organisation_id=org_id, event_id=event_id)
+    factor_set = default_factor_set()
+    hints = factor_hints(factor_set, event.province)
+    return render_template(
+        "meetings/detail.html", event=event, link=link,
+        public_url=qr.event_link(_public_base_url(), link.token),
+        summary=service.registration_summary(session=db_session, organisation_id=org_id, event_id=event_id),
+        batches=service.badge_batches(session=db_session, organisation_id=org_id, event_id=event_id),
+        upload_form=upload_form or RegistrationUploadForm(), badge_form=badge_form or BadgeCodesForm(),
+        rotate_form=rotate_form or RotateLinkForm(), upload_errors=list(upload_errors),
+        can_organise=_can_organise(), meeting_types=MEETING_TYPE_LABELS, boundary_labels=BOUNDARY_LABELS,
+        input_rows=_input_rows(event, hints), factor_set=factor_set, is_open=datetime.now(UTC) < event.closes_at,
+    ), status
+
+
+@bp.get("/events/<int:event_id>")
+@organisation_required("read")
+def detail(event_id: int):
+    return _render_detail(event_id)
+
+
+@bp.post("/events/<int:event_id>/rotate-link")
+@organisation_required("organise")
+def rotate_link(event_id: int):
+    form = RotateLinkForm()
+    if not form.validate_on_submit():
+        return _render_detail(event_id, rotate_form=form, status=422)
+    service.rotate_link(session=get_session(), organisation_id=g.organisation.id, event_id=event_id)
+    flash(_("A new link and QR code were made. Codes printed before now tell attendees that they were "
+            "replaced; print the new poster."), "info")
+    return redirect(url_for("meetings.detail", event_id=event_id) + "#qr")
+
+
+@bp.post("/events/<int:event_id>/registrations")
+@organisation_required("organise")
+def import_registrations(event_id: int):
+    form = RegistrationUploadForm()
+    if not form.validate_on_submit():
+        return _render_detail(event_id, upload_form=form, status=422)
+    raw = form.file.data.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        message = _("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)”.")
+        return _render_detail(event_id, upload_form=form, upload_errors=[message], status=422)
+    try:
+        summary = service.import_registrations(session=get_session(), organisation_id=g.organisation.id,
+                                               event_id=event_id, csv_text=text)
+    except ValidationError as error:
+        return _render_detail(event_id, upload_form=form, status=422,
+                              upload_errors=error.fields.get("registrations") or [error.message])
+    flash(_("The registration list was replaced: %(count)d attendees.", count=summary.total), "info")
+    return redirect(url_for("meetings.detail", event_id=event_id) + "#registrations")
+
+
+@bp.post("/events/<int:event_id>/badge-codes")
+@organisation_required("organise")
+def generate_badge_codes(event_id: int):
+    form = BadgeCodesForm()
+    if not form.validate_on_submit():
+        return _render_detail(event_id, badge_form=form, status=422)
+    try:
+        codes = service.generate_badge_codes(session=get_session(), organisation_id=g.organisation.id,
+                                             event_id=event_id, count=form.count.data)
+    except ValidationError as error:
+        form.count.errors = [*form.count.errors, *error.fields.get("count", [error.message])]
+        return _render_detail(event_id, badge_form=form, status=422)
+    flash(_("%(count)d badge codes were made.", count=len(codes)), "info")
+    return redirect(url_for("meetings.badge_sheet", event_id=event_id, batch=codes[0].batch))
+
+
+@bp.get("/events/<int:event_id>/badge-codes/<int:batch>")
+@organisation_required("organise")
+def badge_sheet(event_id: int, batch: int):
+    db_session = get_session()
+    event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    codes = service.badge_codes(session=db_session, organisation_id=g.organisation.id, event_id=event_id,
+                                batch=batch)
+    pages = max(1, -(-len(codes) // BADGES_PER_SHEET_PAGE))
+    raw_page = request.args.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and 1 <= int(raw_page) <= pages else 1
+    shown = codes[(page - 1) * BADGES_PER_SHEET_PAGE: page * BADGES_PER_SHEET_PAGE]
+    base = _public_base_url()
+    badges = [(service.format_badge_code(c.code), c.used_at,
+               Markup(qr.qr_svg_element(qr.badge_link(base, c.code), css_class="badge-qr")))  # noqa: S704
+              for c in shown]
+    return render_template("meetings/badges.html", event=event, batch=batch, badges=badges, page=page,
+                           pages=pages, total=len(codes))
+
+
+def _qr_response(body: bytes, mimetype: str, event_id: int, extension: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="event-{event_id}-qr.{extension}"'
+    # A rotated link must not live on in a cache.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get("/events/<int:event_id>/qr.png")
+@organisation_required("read")
+def qr_png(event_id: int):
+    link = service.active_link(session=get_session(), organisation_id=g.organisation.id, event_id=event_id)
+    return _qr_response(qr.qr_png(qr.event_link(_public_base_url(), link.token)), "image/png", event_id, "png")
+
+
+@bp.get("/events/<int:event_id>/qr.svg")
+@organisation_required("read")
+def qr_svg(event_id: int):
+    link = service.active_link(session=get_session(), organisation_id=g.organisation.id, event_id=event_id)
+    return _qr_response(qr.qr_svg(qr.event_link(_public_base_url(), link.token)), "image/svg+xml", event_id, "svg")
+
+
+def _date_range(starts_on: date, ends_on: date, locale: str) -> str:
+    return format_interval(starts_on, ends_on, skeleton="yMMMd", locale=locale)
+
+
+@bp.get("/events/<int:event_id>/poster")
+@organisation_required("read")
+def poster(event_id: int):
+    db_session = get_session()
+    event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    link = service.active_link(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    url = qr.event_link(_public_base_url(), link.token)
+    return render_template(
+        "meetings/poster.html", event=event, public_url=url,
+        qr_svg=Markup(qr.qr_svg_element(url, title=event.name_en, css_class="poster-qr")),  # noqa: S704
+        dates_zh=_date_range(event.starts_on, event.ends_on, "zh_CN"),
+        dates_en=_date_range(event.starts_on, event.ends_on, "en"),
+    )
