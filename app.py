@@ -106,11 +106,12 @@ def register_api(app: Flask):
     from api.accounts import blp as accounts_api
     from api.docs import bp as docs_bp
     from api.factors import blp as factors_api
+    from api.footprints import blp as footprints_api
 
     api = make_api()
     api.init_app(app)
     api.spec.components.security_scheme("ApiKeyAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (factors_api, accounts_api):
+    for blueprint in (factors_api, footprints_api, accounts_api):
         api.register_blueprint(blueprint)
         # The API authenticates with API keys, never with the session cookie, so CSRF does not apply.
         csrf.exempt(blueprint)
@@ -123,6 +124,9 @@ def _rate_limited_endpoints(settings: Settings) -> dict[str, str]:
     return {
         "accounts.login": settings.login_rate_limit,
         "api_factors.Factors": settings.public_rate_limit,
+        "api_footprints.PersonalFootprint": settings.public_rate_limit,
+        "api_footprints.EventFootprint": settings.public_rate_limit,
+        "api_footprints.EnterpriseFootprint": settings.public_rate_limit,
         "factorsets.browse": settings.public_rate_limit,
     }
 

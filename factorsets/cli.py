@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
+from calculators.footprint import CalculationError
+from calculators.personas import PERSONAS, footprint_of
 from db import get_session
 from errors import DomainError
 from factors import DEFAULT_VERSION, FactorDataError, available_versions, load_factor_set
@@ -66,7 +69,8 @@ def list_factors(category: str | None, version: str, data_dir: Path) -> None:
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA_DIR)
 def diff(old: str, new: str, data_dir: Path) -> None:
     """What changed between two versions: added, removed and changed factors."""
-    result = diff_factor_sets(_load(old, data_dir), _load(new, data_dir))
+    old_set, new_set = _load(old, data_dir), _load(new, data_dir)
+    result = diff_factor_sets(old_set, new_set)
     for factor_id in result.added:
         click.echo(f"+ {factor_id}")
     for factor_id in result.removed:
@@ -74,3 +78,19 @@ def diff(old: str, new: str, data_dir: Path) -> None:
     for change in result.changed:
         click.echo(f"~ {change.id}: {change.old_value} -> {change.new_value} ({change.relative_change:+.2%})")
     click.echo(f"{len(result.added)} added, {len(result.removed)} removed, {len(result.changed)} changed")
+    click.echo(f"reference personas, kg CO2e ({old} -> {new}):")
+    for name, persona in PERSONAS.items():
+        before, after = _persona_total(persona, old_set), _persona_total(persona, new_set)
+        if isinstance(before, Decimal) and isinstance(after, Decimal):
+            change = f" ({(after - before) / before:+.2%})" if before else ""
+            click.echo(f"  {name:<40} {before:>20} -> {after:<20}{change}")
+        else:
+            click.echo(f"  {name:<40} {before} -> {after}")
+
+
+def _persona_total(persona, factor_set) -> Decimal | str:
+    # A persona may use a factor that one version lacks: say so for that persona, keep going for the rest.
+    try:
+        return footprint_of(persona, factor_set).total_kgco2e
+    except (FactorError, CalculationError) as error:
+        return f"not computable ({str(error).strip(chr(34))})"

@@ -34,7 +34,8 @@ class FactorSchema(ma.Schema):
     label_zh = ma.fields.String()
     label_en = ma.fields.String()
     unit = ma.fields.String()
-    kgco2e_per_unit = ma.fields.Decimal(as_string=True, metadata={"description": "kg CO2e per unit, exact"})
+    kgco2e_per_unit = ma.fields.Decimal(as_string=True, metadata={
+        "type": "string", "format": "decimal", "description": "kg CO2e per unit, exact, as a decimal string"})
     gases = ma.fields.String()
     region = ma.fields.String()
     valid_year = ma.fields.Integer()

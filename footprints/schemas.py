@@ -20,10 +20,17 @@ MEAL_TYPES = ["vegan", "vegetarian", "poultry", "pork", "beef_lamb", "fish"]
 MEETING_TYPES = ["conference", "exhibition", "training", "banquet", "hybrid"]
 
 
-def _quantity(maximum: Decimal = BIG, **kwargs) -> ma.fields.Decimal:
-    """A non-negative finite decimal, sent as a string (numbers are accepted too)."""
-    return ma.fields.Decimal(allow_nan=False, validate=validate.Range(min=0, max=maximum), as_string=True,
-                             **kwargs)
+def _quantity(maximum: Decimal = BIG, metadata: dict | None = None, **kwargs) -> ma.fields.Decimal:
+    """A non-negative finite decimal, documented as a decimal string (JSON numbers are accepted too)."""
+    metadata = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$",
+                "description": f"a decimal from 0 to {maximum}", **(metadata or {})}
+
+    # A plain function, not validate.Range: the OpenAPI type is a string, which has no minimum or maximum.
+    def within_range(value: Decimal) -> None:
+        if not 0 <= value <= maximum:
+            raise ma.ValidationError(f"must be between 0 and {maximum}")
+
+    return ma.fields.Decimal(allow_nan=False, validate=within_range, as_string=True, metadata=metadata, **kwargs)
 
 
 class StrictSchema(ma.Schema):
@@ -110,13 +117,185 @@ class LineItemSchema(ma.Schema):
     scope = ma.fields.String(allow_none=True)
     ghg_category = ma.fields.String(allow_none=True)
     iso_category = ma.fields.String(allow_none=True)
+    facility = ma.fields.String(allow_none=True)
+    month = ma.fields.String(allow_none=True)
 
 
 class FootprintSchema(ma.Schema):
     kind = ma.fields.String()
+    neutralisation_kgco2e = ma.fields.String()
     factor_set = ma.fields.String()
     total_kgco2e = ma.fields.String()
     credits_needed_t = ma.fields.Integer()
     by_category = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
     items = ma.fields.List(ma.fields.Nested(LineItemSchema))
     assumptions = ma.fields.List(ma.fields.String())
+
+
+class ElectricitySchema(StrictSchema):
+    quantity = _quantity(required=True)
+    unit = ma.fields.String(load_default="kWh", validate=validate.OneOf(["kWh", "MWh"]))
+    province = ma.fields.String(load_default="", validate=validate.Length(max=64))
+    green_kwh = _quantity(load_default=Decimal("0"), metadata={"description": "kWh covered by green certificates"})
+
+
+class VenueEstimateSchema(StrictSchema):
+    floor_area_m2 = _quantity(required=True)
+    hours = _quantity(Decimal("8784"), required=True)
+    intensity_kwh_per_m2_h = _quantity(Decimal("100"), required=True)
+    intensity_source = ma.fields.String(required=True, validate=validate.Length(min=3, max=500))
+    province = ma.fields.String(load_default="", validate=validate.Length(max=64))
+
+
+FUELS = ["natural_gas", "diesel", "gasoline", "lpg", "raw_coal", "fuel_oil", "bituminous_coal"]
+
+
+class FuelSchema(StrictSchema):
+    fuel = ma.fields.String(required=True, validate=validate.OneOf(FUELS))
+    quantity = _quantity(required=True)
+    unit = ma.fields.String(required=True, validate=validate.Length(min=1, max=8))
+    mobile = ma.fields.Boolean(load_default=False)
+    density_kg_per_l = _quantity(Decimal("10"))
+    density_source = ma.fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class MaterialSchema(StrictSchema):
+    material = ma.fields.String(required=True, validate=validate.Length(min=1, max=32))
+    quantity = _quantity(required=True)
+    unit = ma.fields.String(load_default="kg", validate=validate.Length(min=1, max=8))
+    recycled = ma.fields.Boolean(load_default=False)
+
+
+class WasteSchema(StrictSchema):
+    waste = ma.fields.String(required=True, validate=validate.Length(min=1, max=32))
+    treatment = ma.fields.String(required=True, validate=validate.Length(min=1, max=32))
+    quantity = _quantity(required=True)
+    unit = ma.fields.String(load_default="kg", validate=validate.Length(min=1, max=8))
+
+
+STRATA = ["same_city", "same_province", "other_province", "hk_mo_tw", "international", "unknown"]
+
+
+class EventOptionsSchema(StrictSchema):
+    radiative_forcing = ma.fields.Boolean(load_default=True)
+    seed = ma.fields.Integer(load_default=2025, validate=validate.Range(min=0, max=2**31 - 1))
+    bootstrap_samples = ma.fields.Integer(load_default=2000, validate=validate.Range(min=100, max=10000))
+    shrinkage_k = ma.fields.Integer(load_default=10, validate=validate.Range(min=0, max=1000))
+
+
+class EventFootprintRequestSchema(StrictSchema):
+    meeting_type = ma.fields.String(load_default="conference", validate=validate.OneOf(MEETING_TYPES))
+    attendance = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+    venue_country = ma.fields.String(load_default="CN", validate=validate.Regexp(r"^[A-Za-z]{2}$"))
+    electricity = ma.fields.List(ma.fields.Nested(ElectricitySchema), load_default=list,
+                                 validate=validate.Length(max=MAX_ITEMS))
+    venue_estimate = ma.fields.Nested(VenueEstimateSchema)
+    fuels = ma.fields.List(ma.fields.Nested(FuelSchema), load_default=list, validate=validate.Length(max=MAX_ITEMS))
+    catering = ma.fields.Nested(MealsSchema, load_default=dict)
+    materials = ma.fields.List(ma.fields.Nested(MaterialSchema), load_default=list,
+                               validate=validate.Length(max=MAX_ITEMS))
+    waste = ma.fields.List(ma.fields.Nested(WasteSchema), load_default=list, validate=validate.Length(max=MAX_ITEMS))
+    responses = ma.fields.List(ma.fields.Nested(PersonalFootprintRequestSchema), load_default=list,
+                               validate=validate.Length(max=2000))
+    response_strata = ma.fields.List(ma.fields.String(validate=validate.OneOf(STRATA)), load_default=list,
+                                     validate=validate.Length(max=2000))
+    registrants_by_stratum = ma.fields.Dict(keys=ma.fields.String(validate=validate.OneOf(STRATA)),
+                                            values=ma.fields.Integer(validate=validate.Range(min=0, max=1_000_000)))
+    options = ma.fields.Nested(EventOptionsSchema, load_default=dict)
+
+
+RECORD_TYPES = ["electricity", "fuel", "heat", "refrigerant", "material", "waste", "business_travel",
+                "business_lodging", "commuting", "purchased_goods_spend"]
+# The fields each record type needs; the schema documents every field once, and this says which apply.
+RECORD_REQUIRED = {
+    "electricity": ("quantity",), "fuel": ("fuel", "quantity", "unit"), "heat": ("quantity",),
+    "refrigerant": ("gas", "kg"), "material": ("material", "quantity"), "waste": ("waste", "treatment", "quantity"),
+    "business_travel": ("leg",), "business_lodging": ("country", "nights"), "commuting": ("leg",),
+    "purchased_goods_spend": ("description", "amount"),
+}
+
+
+class EnterpriseRecordSchema(StrictSchema):
+    type = ma.fields.String(required=True, validate=validate.OneOf(RECORD_TYPES))
+    facility = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    month = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="YYYY-MM"))
+    quantity = _quantity()
+    unit = ma.fields.String(validate=validate.Length(min=1, max=8))
+    province = ma.fields.String(validate=validate.Length(max=64))
+    green_kwh = _quantity()
+    fuel = ma.fields.String(validate=validate.OneOf(FUELS))
+    mobile = ma.fields.Boolean()
+    density_kg_per_l = _quantity(Decimal("10"))
+    density_source = ma.fields.String(validate=validate.Length(max=500))
+    gas = ma.fields.String(validate=validate.Length(min=1, max=32))
+    kg = _quantity()
+    material = ma.fields.String(validate=validate.Length(min=1, max=32))
+    recycled = ma.fields.Boolean()
+    waste = ma.fields.String(validate=validate.Length(min=1, max=32))
+    treatment = ma.fields.String(validate=validate.Length(min=1, max=32))
+    leg = ma.fields.Nested(LegSchema)
+    trips = _quantity(Decimal("10000000"))
+    country = ma.fields.String(validate=validate.Regexp(r"^[A-Za-z]{2}$"))
+    nights = _quantity(Decimal(MAX_NIGHTS))
+    description = ma.fields.String(validate=validate.Length(min=1, max=200))
+    amount = _quantity()
+    currency = ma.fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+
+    @validates_schema
+    def _fields_of_type(self, data, **_kwargs):
+        needed = RECORD_REQUIRED.get(data.get("type"), ())
+        missing = {name: ["required for a record of type " + data["type"]] for name in needed if name not in data}
+        if missing:
+            raise ma.ValidationError(missing)
+
+
+class EnterpriseOptionsSchema(StrictSchema):
+    grid = ma.fields.String(load_default="provincial", validate=validate.OneOf(["provincial", "reporting"]))
+    scope2_total = ma.fields.String(load_default="location", validate=validate.OneOf(["location", "market"]))
+    gwp = ma.fields.String(load_default="AR5", validate=validate.OneOf(["AR4", "AR5", "AR6"]))
+    radiative_forcing = ma.fields.Boolean(load_default=True)
+
+
+class EnterpriseFootprintRequestSchema(StrictSchema):
+    records = ma.fields.List(ma.fields.Nested(EnterpriseRecordSchema), required=True,
+                             validate=validate.Length(max=5000))
+    options = ma.fields.Nested(EnterpriseOptionsSchema, load_default=dict)
+
+
+class StratumSchema(ma.Schema):
+    stratum = ma.fields.String()
+    population = ma.fields.String()
+    respondents = ma.fields.Integer()
+    respondent_mean_kgco2e = ma.fields.String(allow_none=True)
+    default_kgco2e = ma.fields.String(allow_none=True)
+    weight = ma.fields.String()
+    per_attendee_kgco2e = ma.fields.String()
+    non_respondents = ma.fields.String()
+    kgco2e = ma.fields.String()
+
+
+class ExtrapolationSchema(ma.Schema):
+    method = ma.fields.String()
+    attendance = ma.fields.String()
+    respondents = ma.fields.Integer()
+    coverage = ma.fields.String()
+    point_kgco2e = ma.fields.String()
+    low_kgco2e = ma.fields.String()
+    high_kgco2e = ma.fields.String()
+    interval_method = ma.fields.String()
+    confidence = ma.fields.String()
+    samples = ma.fields.Integer()
+    seed = ma.fields.Integer(allow_none=True)
+    shrinkage = ma.fields.String()
+    strata = ma.fields.List(ma.fields.Nested(StratumSchema))
+    neutralisation_basis = ma.fields.String()
+
+
+class EventFootprintSchema(FootprintSchema):
+    extrapolation = ma.fields.Nested(ExtrapolationSchema, allow_none=True)
+
+
+class EnterpriseFootprintSchema(FootprintSchema):
+    by_scope = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    by_facility = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    memo_items = ma.fields.List(ma.fields.Nested(LineItemSchema))

@@ -57,3 +57,18 @@ def test_the_load_command_reports_each_bad_row_and_exits_non_zero(app, tmp_path)
 def test_the_list_command_names_an_unknown_version(app):
     result = app.test_cli_runner().invoke(args=["factors", "list", "--version", "9999.9"])
     assert result.exit_code != 0 and "9999.9" in result.output
+
+
+def test_the_diff_command_shows_changed_factors_and_how_each_persona_moves(app, tmp_path):
+    data = _copy_data(tmp_path)
+    shutil.copytree(data / "2025.1", data / "2025.2")
+    path = data / "2025.2" / "land_travel.csv"
+    text = path.read_text()
+    path.write_text(text.replace(",0.03048,", ",0.06096,"))
+    result = app.test_cli_runner().invoke(args=["factors", "diff", "2025.1", "2025.2", "--data-dir", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "~ cn_hsr_full: 0.03048 -> 0.06096 (+100.00%)" in result.output
+    assert "0 added, 0 removed, 1 changed" in result.output
+    hsr_line = next(line for line in result.output.splitlines() if "shanghai_attendee_by_hsr" in line)
+    metro_line = next(line for line in result.output.splitlines() if "beijing_metro_commuter" in line)
+    assert "(+0.00%)" not in hsr_line and "(+0.00%)" in metro_line

@@ -1,0 +1,53 @@
+"""POST /api/v1/footprints/{personal,event,enterprise}: stateless footprints with their line items."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from footprints import service
+from footprints.schemas import (
+    EnterpriseFootprintRequestSchema,
+    EnterpriseFootprintSchema,
+    EventFootprintRequestSchema,
+    EventFootprintSchema,
+    FootprintSchema,
+    PersonalFootprintRequestSchema,
+)
+
+blp = Blueprint("api_footprints", __name__, url_prefix="/api/v1/footprints",
+                description="Footprints computed from activity data; nothing is stored, no login needed")
+
+
+@blp.route("/personal")
+class PersonalFootprint(MethodView):
+    @blp.arguments(PersonalFootprintRequestSchema, unknown=ma.RAISE)
+    @blp.response(200, FootprintSchema)
+    @blp.alt_response(422, description="Invalid input; `fields` names each bad JSON path")
+    @blp.alt_response(429, description="Rate limit exceeded")
+    def post(self, data):
+        """The footprint of a person: trips, hotel nights, meals, food and home energy."""
+        return service.compute_footprint("personal", data).to_dict()
+
+
+@blp.route("/event")
+class EventFootprint(MethodView):
+    @blp.arguments(EventFootprintRequestSchema, unknown=ma.RAISE)
+    @blp.response(200, EventFootprintSchema)
+    @blp.alt_response(422, description="Invalid input; `fields` names each bad JSON path")
+    @blp.alt_response(429, description="Rate limit exceeded")
+    def post(self, data):
+        """The footprint of a meeting: organiser inputs, attendee responses and the extrapolated rest."""
+        return service.compute_footprint("event", data).to_dict()
+
+
+@blp.route("/enterprise")
+class EnterpriseFootprint(MethodView):
+    @blp.arguments(EnterpriseFootprintRequestSchema, unknown=ma.RAISE)
+    @blp.response(200, EnterpriseFootprintSchema)
+    @blp.alt_response(422, description="Invalid input; `fields` names each bad JSON path")
+    @blp.alt_response(429, description="Rate limit exceeded")
+    def post(self, data):
+        """A Scope 1/2/3 inventory from activity records."""
+        return service.compute_footprint("enterprise", data).to_dict()
