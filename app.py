@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from db import Database, make_engine
 from errors import DomainError
 from extensions import babel, csrf, login_manager
+from json_provider import OrjsonProvider
 from settings import Settings
 
 # Domain errors carry their own status; these name the HTTP statuses of everything else.
@@ -29,6 +30,7 @@ def create_app(settings: Settings | Mapping | None = None, *, database: Database
     elif isinstance(settings, Mapping):
         settings = Settings.from_env(**settings)
     app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.json = OrjsonProvider(app)
     app.config.from_mapping(settings.flask_config())
     app.extensions["settings"] = settings
     register_logging(app, settings)
@@ -136,6 +138,8 @@ def register_rate_limits(app: Flask, settings: Settings) -> None:
                       headers_enabled=True)
     limiter.init_app(app)
     app.extensions["tanzhong_limiter"] = limiter
+    if not settings.ratelimit_enabled:
+        return
     for endpoint, limit in _rate_limited_endpoints(settings).items():
         view = app.view_functions[endpoint]
         # Only form submissions count toward the login limit; reading the page is free.

@@ -98,7 +98,6 @@ class Settings:
             "REMEMBER_COOKIE_SECURE": self.session_cookie_secure,
             "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
             "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
-            "JSON_SORT_KEYS": False,
             "BABEL_DEFAULT_LOCALE": self.default_locale,
             "BABEL_DEFAULT_TIMEZONE": self.default_timezone,
             "BABEL_TRANSLATION_DIRECTORIES": str(BASE_DIR / "translations"),

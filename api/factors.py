@@ -17,7 +17,7 @@ blp = Blueprint("api_factors", __name__, url_prefix="/api/v1/factors",
 
 @blp.route("")
 class Factors(MethodView):
-    @blp.arguments(FactorQueryArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.arguments(FactorQueryArgsSchema(), location="query", unknown=ma.RAISE)
     @blp.response(200, FactorListSchema)
     @blp.alt_response(404, description="Unknown factor-set version")
     @blp.alt_response(422, description="Invalid query")

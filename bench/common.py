@@ -57,6 +57,7 @@ def gunicorn(app_spec: str, database_url: str, *, workers: int = 2, extra_env: d
     instance = tempfile.mkdtemp(prefix="tanzhong-bench-")
     env = {**os.environ, "DATABASE_URL": database_url, "TANZHONG_INSTANCE_DIR": instance,
            "RATELIMIT_ENABLED": "false", "LOG_REQUESTS": "false", "GUNICORN_ACCESS_LOG": "",
+           "GUNICORN_MAX_REQUESTS": "0",  # no worker recycling (a restart pause) inside a measurement
            **(extra_env or {})}
     env.pop("REDIS_URL", None)
     process = subprocess.Popen(
@@ -83,7 +84,7 @@ def gunicorn(app_spec: str, database_url: str, *, workers: int = 2, extra_env: d
         shutil.rmtree(instance, ignore_errors=True)
 
 
-def wrk(url: str, *, seconds: int = 10, connections: int = 16, threads: int = 2, body: dict | None = None,
+def wrk(url: str, *, seconds: int = 10, connections: int = 4, threads: int = 1, body: dict | None = None,
         method: str = "GET") -> dict:
     """Run wrk against a loopback URL; returns requests/s, latency percentiles and non-2xx count."""
     if shutil.which("wrk") is None:

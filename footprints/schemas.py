@@ -43,12 +43,12 @@ class LegSchema(StrictSchema):
     origin = ma.fields.String(data_key="from", validate=validate.Length(min=1, max=100))
     destination = ma.fields.String(data_key="to", validate=validate.Length(min=1, max=100))
     distance_km = _quantity(MAX_LEG_KM)
-    cabin = ma.fields.String(load_default="economy", validate=validate.OneOf(CABINS))
-    rail_type = ma.fields.String(load_default="high_speed", validate=validate.OneOf(RAIL_TYPES))
-    car_fuel = ma.fields.String(load_default="unknown", validate=validate.OneOf(CAR_FUELS))
-    car_size = ma.fields.String(load_default="average", validate=validate.OneOf(CAR_SIZES))
-    occupancy = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
-    round_trip = ma.fields.Boolean(load_default=False)
+    cabin = ma.fields.String(metadata={"default": "economy"}, validate=validate.OneOf(CABINS))
+    rail_type = ma.fields.String(metadata={"default": "high_speed"}, validate=validate.OneOf(RAIL_TYPES))
+    car_fuel = ma.fields.String(metadata={"default": "unknown"}, validate=validate.OneOf(CAR_FUELS))
+    car_size = ma.fields.String(metadata={"default": "average"}, validate=validate.OneOf(CAR_SIZES))
+    occupancy = ma.fields.Integer(metadata={"default": 1}, validate=validate.Range(min=1, max=100))
+    round_trip = ma.fields.Boolean(metadata={"default": False})
 
     @validates_schema
     def _distance_or_places(self, data, **_kwargs):
@@ -66,12 +66,12 @@ class LodgingSchema(StrictSchema):
 
 
 class MealsSchema(StrictSchema):
-    vegan = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=100000))
-    vegetarian = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=100000))
-    poultry = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=100000))
-    pork = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=100000))
-    beef_lamb = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=100000))
-    fish = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=100000))
+    vegan = ma.fields.Integer(metadata={"default": 0}, validate=validate.Range(min=0, max=100000))
+    vegetarian = ma.fields.Integer(metadata={"default": 0}, validate=validate.Range(min=0, max=100000))
+    poultry = ma.fields.Integer(metadata={"default": 0}, validate=validate.Range(min=0, max=100000))
+    pork = ma.fields.Integer(metadata={"default": 0}, validate=validate.Range(min=0, max=100000))
+    beef_lamb = ma.fields.Integer(metadata={"default": 0}, validate=validate.Range(min=0, max=100000))
+    fish = ma.fields.Integer(metadata={"default": 0}, validate=validate.Range(min=0, max=100000))
 
 
 class FoodItemSchema(StrictSchema):
@@ -81,12 +81,12 @@ class FoodItemSchema(StrictSchema):
 
 class HomeSchema(StrictSchema):
     province = ma.fields.String(validate=validate.Length(min=1, max=64))
-    electricity_kwh = _quantity(load_default=Decimal("0"))
-    natural_gas_m3 = _quantity(load_default=Decimal("0"))
+    electricity_kwh = _quantity(metadata={"default": "0"})
+    natural_gas_m3 = _quantity(metadata={"default": "0"})
 
 
 class OptionsSchema(StrictSchema):
-    radiative_forcing = ma.fields.Boolean(load_default=True)
+    radiative_forcing = ma.fields.Boolean(metadata={"default": True})
     beef_factor = ma.fields.String(validate=validate.Length(max=100), metadata={
         "description": "factor id to use for beef instead of the default row (e.g. food.beef_tanzhonghui)"})
 
