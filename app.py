@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from db import Database, make_engine
-from errors import DomainError
+from errors import DomainError, json_paths
 from extensions import babel, csrf, login_manager
 from json_provider import OrjsonProvider
 from settings import Settings
@@ -97,9 +97,11 @@ def register_blueprints(app: Flask) -> None:
     from accounts.views import bp as accounts_bp
     from core.views import bp as core_bp
     from factorsets.views import bp as factorsets_bp
+    from footprints.views import bp as footprints_bp
+    from meetings.attendee import bp as attendee_bp
     from meetings.views import bp as meetings_bp
 
-    for blueprint in (core_bp, accounts_bp, factorsets_bp, meetings_bp):
+    for blueprint in (core_bp, accounts_bp, factorsets_bp, footprints_bp, meetings_bp, attendee_bp):
         app.register_blueprint(blueprint)
 
 
@@ -109,11 +111,12 @@ def register_api(app: Flask):
     from api.docs import bp as docs_bp
     from api.factors import blp as factors_api
     from api.footprints import blp as footprints_api
+    from api.meetings import blp as meetings_api
 
     api = make_api()
     api.init_app(app)
     api.spec.components.security_scheme("ApiKeyAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (factors_api, footprints_api, accounts_api):
+    for blueprint in (factors_api, footprints_api, accounts_api, meetings_api):
         api.register_blueprint(blueprint)
         # The API authenticates with API keys, never with the session cookie, so CSRF does not apply.
         csrf.exempt(blueprint)
@@ -130,6 +133,8 @@ def _rate_limited_endpoints(settings: Settings) -> dict[str, str]:
         "api_footprints.EventFootprint": settings.public_rate_limit,
         "api_footprints.EnterpriseFootprint": settings.public_rate_limit,
         "factorsets.browse": settings.public_rate_limit,
+        "footprints.calculator": settings.public_rate_limit,
+        "attendee.places": settings.public_rate_limit,
     }
 
 
@@ -145,6 +150,12 @@ def register_rate_limits(app: Flask, settings: Settings) -> None:
         # Only form submissions count toward the login limit; reading the page is free.
         methods = ["POST"] if endpoint == "accounts.login" else None
         app.view_functions[endpoint] = limiter.limit(limit, methods=methods)(view)
+    # Attendee submissions, per IP and per event (meetings/attendee.py says why those numbers).
+    from meetings.attendee import rate_limits as attendee_rate_limits
+
+    for endpoint, limit, key_func in attendee_rate_limits():
+        view = app.view_functions[endpoint]
+        app.view_functions[endpoint] = limiter.limit(limit, key_func=key_func, methods=["POST"])(view)
 
 
 def _wants_json() -> bool:
@@ -156,29 +167,6 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
         return jsonify(error={"code": code, "message": message, "fields": fields or {}}), status
     return render_template("errors/error.html", status=status, code=code, message=message,
                            fields=fields or {}), status
-
-
-def _flatten_fields(messages, prefix: str = "") -> dict[str, list[str]]:
-    """webargs nests errors by location and key; the API names each bad field by its JSON path."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            if prefix == "" and key in {"json", "query", "form", "files", "headers", "cookies", "path"}:
-                flat.update(_flatten_fields(value, ""))
-                continue
-            if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-                path = f"{prefix}[{key}]"
-            else:
-                path = f"{prefix}.{key}" if prefix else str(key)
-            flat.update(_flatten_fields(value, path))
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        flat[prefix or "_schema"] = list(messages)
-    elif isinstance(messages, list):
-        for index, value in enumerate(messages):
-            flat.update(_flatten_fields(value, f"{prefix}[{index}]"))
-    else:
-        flat[prefix or "_schema"] = [str(messages)]
-    return flat
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -210,7 +198,7 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException):
         _rollback()
         data = getattr(error, "data", None) or {}
-        fields = _flatten_fields(data.get("messages") or data.get("errors") or {})
+        fields = json_paths(data.get("messages") or data.get("errors") or {})
         message = data.get("message") or error.description or error.name
         if fields and error.code == 422:
             first = next(iter(fields))

@@ -40,3 +40,26 @@ class PermissionDenied(DomainError):
 class AuthenticationFailed(DomainError):
     status = 401
     code = "unauthorized"
+
+
+def json_paths(messages, prefix: str = "") -> dict[str, list[str]]:
+    """webargs nests errors by location and key; the API names each bad field by its JSON path."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if prefix == "" and key in {"json", "query", "form", "files", "headers", "cookies", "path"}:
+                flat.update(json_paths(value, ""))
+                continue
+            if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(json_paths(value, path))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat[prefix or "_schema"] = list(messages)
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            flat.update(json_paths(value, f"{prefix}[{index}]"))
+    else:
+        flat[prefix or "_schema"] = [str(messages)]
+    return flat

@@ -1,6 +1,8 @@
-"""HTML forms of the organiser's meeting pages (Flask-WTF adds the CSRF token to each)."""
+"""HTML forms of the meeting pages, the organiser's and the attendee's (Flask-WTF adds the CSRF token to each)."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -11,6 +13,7 @@ from wtforms import (
     DateTimeLocalField,
     DecimalField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -66,6 +69,37 @@ WASTE_TREATMENT_LABELS = {
     "anaerobic_digestion": _l("Anaerobic digestion"),
     "closed_loop": _l("Recycled (closed loop)"),
     "open_loop": _l("Recycled (open loop)"),
+}
+
+# The dashboard's breakdown (meetings.footprint.GROUPS) and segments.
+GROUP_LABELS = {
+    "venue_energy": _l("Venue energy"),
+    "catering": _l("Catering"),
+    "materials": _l("Materials"),
+    "waste": _l("Waste"),
+    "attendee_travel": _l("Attendee travel (answers)"),
+    "attendee_lodging": _l("Attendee hotel nights (answers)"),
+    "attendee_meals": _l("Attendees' own meals (answers)"),
+    "extrapolated": _l("Attendees who did not answer (estimated)"),
+}
+STRATUM_LABELS = {
+    "same_city": _l("Same city"),
+    "same_province": _l("Same province"),
+    "other_province": _l("Other provinces"),
+    "hk_mo_tw": _l("Hong Kong, Macau, Taiwan"),
+    "international": _l("Outside China"),
+    "unknown": _l("Not recognised"),
+    "all": _l("All attendees"),
+}
+# What the dashboard says about the numbers behind it (meetings.footprint warning codes).
+FOOTPRINT_WARNINGS = {
+    "venue_estimate_not_counted": _l("Floor area and hours are given but no metered kWh: venue electricity is not "
+                                     "counted, because no citable kWh per m² and hour is published. Enter the "
+                                     "metered kWh."),
+    "stratum_over_registrations": _l("%(answers)s answers from “%(stratum)s” but only %(registered)s registered "
+                                     "there: the registration list is taken to be incomplete in that group."),
+    "answers_over_attendance": _l("%(answers)s answers but an attendance of %(attendance)s: the attendance is taken "
+                                  "to be at least the number of answers. Update the actual attendance."),
 }
 
 # The service's validation messages (meetings.service.EVENT_MESSAGES), as people read them.
@@ -219,3 +253,143 @@ class BadgeCodesForm(FlaskForm):
 class RotateLinkForm(FlaskForm):
     confirm = BooleanField(_l("I understand that QR codes already printed will stop accepting answers"),
                            validators=[DataRequired(message=_l("Tick the box to confirm."))])
+
+
+class SnapshotForm(FlaskForm):
+    """Freezing the footprint is one click; the form only carries the CSRF token."""
+
+
+# ---- the attendee's phone form -------------------------------------------------------------------------------------
+
+TRAVEL_MODE_LABELS = {
+    "flight": _l("Plane"),
+    "high_speed_rail": _l("High-speed rail"),
+    "rail": _l("Conventional train"),
+    "coach": _l("Coach"),
+    "car": _l("Car"),
+    "taxi": _l("Taxi or ride-hailing"),
+    "bus": _l("City bus"),
+    "metro": _l("Metro"),
+    "motorbike": _l("Motorbike"),
+    "walk_cycle": _l("On foot or by bicycle"),
+}
+CABIN_LABELS = {
+    "economy": _l("Economy"),
+    "premium_economy": _l("Premium economy"),
+    "business": _l("Business"),
+    "first": _l("First"),
+}
+CAR_FUEL_LABELS = {
+    "unknown": _l("Don't know"),
+    "petrol": _l("Petrol"),
+    "diesel": _l("Diesel"),
+    "hybrid": _l("Hybrid"),
+    "phev": _l("Plug-in hybrid"),
+    "bev": _l("Electric"),
+}
+TRIP_LABELS = {"return": _l("Return (there and back)"), "one_way": _l("One way")}
+ATTENDEE_MEAL_LABELS = {
+    "vegan": _l("Vegan"),
+    "vegetarian": _l("Vegetarian"),
+    "poultry": _l("Chicken or duck"),
+    "pork": _l("Pork"),
+    "beef_lamb": _l("Beef or lamb"),
+    "fish": _l("Fish"),
+}
+# The service's answer messages (meetings.responses.AnswerError codes), as people read them.
+ANSWER_MESSAGES = {
+    "unknown_place": _l("We do not know “%(place)s”. Check the spelling, or pick one of the places below."),
+    "within_city": _l("You came from within the meeting's city: how many km was it, one way?"),
+    "local_mode_far": _l("That is %(km)s km: choose how you travelled most of the way."),
+}
+
+
+def answer_message(code: str, params: dict, fallback: str) -> str:
+    template = ANSWER_MESSAGES.get(code)
+    return str(template) % params if template is not None else fallback
+
+
+class FiniteDistance:
+    """More than 0 and at most 25,000 km, with at most one decimal; stops before comparing a NaN."""
+
+    def __call__(self, form, field) -> None:
+        value = field.data
+        if value is None:
+            return
+        if not value.is_finite() or not 0 < value <= 25000:
+            raise StopValidation(_l("Between 0.1 and 25,000 km."))
+        if value.as_tuple().exponent < -1:
+            raise StopValidation(_l("At most one decimal."))
+
+
+def _small_count(maximum: int, label=None) -> IntegerField:
+    return IntegerField(label, default=0, validators=[Optional(), NumberRange(min=0, max=maximum,
+                                                                       message=_l("From 0 to %(max)s."))],
+                        widget=NumberInput(step=1, min=0, max=maximum))
+
+
+class AttendeeForm(FlaskForm):
+    origin = StringField(_l("Where did you travel from?"),
+                         validators=[InputRequired(message=_l("Tell us the city or airport you came from.")),
+                                     Length(max=100)])
+    # A suggestion's button sends the place it names; it replaces what was typed.
+    origin_choice = StringField(validators=[Optional(), Length(max=200)])
+    travel_mode = RadioField(_l("How did you travel most of the way?"),
+                             choices=[SelectChoice(v, label) for v, label in TRAVEL_MODE_LABELS.items()],
+                             validators=[InputRequired(message=_l("Choose how you travelled."))])
+    cabin = RadioField(_l("Cabin class"), choices=[SelectChoice(v, label) for v, label in CABIN_LABELS.items()],
+                       default="economy")
+    car_fuel = SelectField(_l("The car runs on"),
+                           choices=[SelectChoice(v, label) for v, label in CAR_FUEL_LABELS.items()],
+                           default="unknown")
+    car_occupancy = IntegerField(_l("People in the car, you included"), default=1,
+                                 validators=[Optional(), NumberRange(min=1, max=9, message=_l("From 1 to 9."))],
+                                 widget=NumberInput(step=1, min=1, max=9))
+    trip = RadioField(_l("One way or return?"), choices=[SelectChoice(v, label) for v, label in TRIP_LABELS.items()],
+                      default="return")
+    distance_km = QuantityField(_l("Distance, one way (if you know it)"), places=None,
+                                validators=[Optional(), FiniteDistance()],
+                                widget=NumberInput(step="any", min=0))
+    hotel_nights = _small_count(60, _l("Hotel nights for this meeting"))
+    meals_vegan = _small_count(30, ATTENDEE_MEAL_LABELS["vegan"])
+    meals_vegetarian = _small_count(30, ATTENDEE_MEAL_LABELS["vegetarian"])
+    meals_poultry = _small_count(30, ATTENDEE_MEAL_LABELS["poultry"])
+    meals_pork = _small_count(30, ATTENDEE_MEAL_LABELS["pork"])
+    meals_beef_lamb = _small_count(30, ATTENDEE_MEAL_LABELS["beef_lamb"])
+    meals_fish = _small_count(30, ATTENDEE_MEAL_LABELS["fish"])
+    name = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=100)])
+
+    def answers(self) -> dict:
+        """The answers for meetings.responses (its schema checks them again)."""
+        return {
+            "origin": (self.origin_choice.data or self.origin.data or "").strip(),
+            "travel_mode": self.travel_mode.data,
+            "cabin": self.cabin.data or "economy",
+            "car_fuel": self.car_fuel.data or "unknown",
+            "car_occupancy": self.car_occupancy.data or 1,
+            "round_trip": self.trip.data != "one_way",
+            "distance_km": self.distance_km.data,
+            "hotel_nights": self.hotel_nights.data or 0,
+            "meals": {meal: self[f"meals_{meal}"].data or 0 for meal in ATTENDEE_MEAL_LABELS},
+        }
+
+    @staticmethod
+    def data_from(answers: dict, name: str | None) -> dict:
+        """Form data for a stored answer, so that editing starts from it."""
+        data = {
+            "origin": answers.get("origin", ""), "travel_mode": answers.get("travel_mode"),
+            "cabin": answers.get("cabin", "economy"), "car_fuel": answers.get("car_fuel", "unknown"),
+            "car_occupancy": answers.get("car_occupancy", 1),
+            "trip": "return" if answers.get("round_trip", True) else "one_way",
+            "distance_km": Decimal(answers["distance_km"]) if answers.get("distance_km") else None,
+            "hotel_nights": answers.get("hotel_nights", 0), "name": name or "",
+        }
+        data.update({f"meals_{meal}": (answers.get("meals") or {}).get(meal, 0) for meal in ATTENDEE_MEAL_LABELS})
+        return data
+
+    def field_for(self, answer_field: str):
+        """The form field that shows an error about `answer_field` of the answers, or None."""
+        name = {"round_trip": "trip"}.get(answer_field, answer_field)
+        if name.startswith("meals."):
+            name = "meals_" + name.removeprefix("meals.")
+        return self._fields.get(name) if name != "csrf_token" else None

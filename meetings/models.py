@@ -1,4 +1,4 @@
-"""Tables for events, their public links, registration lists and one-use badge codes."""
+"""Tables for events, their public links, registration lists, badge codes, attendee responses and snapshots."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Numeric, String, UniqueConstraint, text, type_coerce
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from db import ExactDecimal, UTCDateTime, utcnow
@@ -155,3 +156,102 @@ class BadgeCode(SQLModel, table=True):
     batch: int  # codes generated together are printed together
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+# The parts of an attendee's footprint, each stored as its own column so that the dashboard can sum it.
+RESPONSE_PARTS = ("travel", "lodging", "meals")
+
+
+class _EveryDigit(TypeDecorator):
+    """An ExactDecimal column read with every digit: ExactDecimal's normalize() keeps 28 significant digits, and a
+    car shared by three travels a third of a distance, which has more."""
+
+    impl = Numeric()
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric())
+
+    def process_result_value(self, value, dialect):
+        if value is None or isinstance(value, Decimal):
+            return value
+        return Decimal(value)
+
+
+def exact_kg(expression):
+    """`expression` (an ExactDecimal column, or a sum of them) as a query should read it: exactly."""
+    return type_coerce(expression, _EveryDigit())
+
+
+class AttendeeResponse(SQLModel, table=True):
+    """One attendee-device's answer and its footprint; editing the answer updates this row.
+
+    kg are ExactDecimal: NUMERIC on PostgreSQL, where SUM is exact; text on SQLite, where the dashboard selects the
+    columns in one query and sums the Decimals (an integer of micrograms would not be exact: a car shared by three
+    is a third of a distance, 28 significant digits).
+    """
+
+    __tablename__ = "attendee_response"
+    __table_args__ = (
+        # The last line of defence against a double tap or a retry: one row per device (per badge in badge mode).
+        # Its leading column also serves every lookup by event.
+        UniqueConstraint("event_id", "device_key_hash"),
+        *(_non_negative(f"{part}_kgco2e") for part in ("total", *RESPONSE_PARTS)),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE")
+    # SHA-256 of the random token in the device's cookie: the table never holds a value that could be replayed.
+    device_key_hash: str = Field(max_length=64)
+    # One answer per badge code: a second device presenting a used code is refused by this constraint.
+    badge_code_id: int | None = Field(default=None, foreign_key="badge_code.id", unique=True, ondelete="SET NULL")
+    display_name: str | None = Field(default=None, max_length=100)  # only if the attendee wants a certificate
+    # The validated answers (meetings.schemas.AttendeeAnswersSchema), so that the form can be filled again.
+    answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    origin_code: str = Field(max_length=32)  # city id (cn-310000) or IATA code
+    origin_country: str = Field(max_length=2)
+    origin_province: str | None = Field(default=None, max_length=8)
+    stratum: Stratum = Field(sa_column=Column(_enum(Stratum, "stratum"), nullable=False))
+    travel_mode: str = Field(max_length=16)
+    factor_set: str = Field(max_length=32)  # the version the kg were computed with
+    total_kgco2e: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
+    travel_kgco2e: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
+    lodging_kgco2e: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
+    meals_kgco2e: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class EventFootprintSnapshot(SQLModel, table=True):
+    """An event's footprint frozen for neutralisation; never edited, only superseded by a later snapshot."""
+
+    __tablename__ = "event_footprint_snapshot"
+    __table_args__ = (
+        # Whatever the timing of two organisers' clicks, an event has at most one current snapshot.
+        Index("uq_event_footprint_snapshot_one_current", "event_id", unique=True,
+              sqlite_where=text("is_current"), postgresql_where=text("is_current")),
+        # A superseded snapshot is never current again.
+        CheckConstraint("superseded_by_id IS NULL OR NOT is_current", name="superseded_not_current"),
+        CheckConstraint("credits_needed_t >= 0", name="credits_needed_t_non_negative"),
+        CheckConstraint("respondents >= 0", name="respondents_non_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    taken_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    taken_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    api_key_id: int | None = Field(default=None, foreign_key="apikey.id", ondelete="SET NULL")
+    factor_set: str = Field(max_length=32)
+    # Footprint.to_dict() (line items, totals, extrapolation) and the dashboard's breakdown, as they were.
+    footprint: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    total_kgco2e: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
+    neutralisation_kgco2e: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
+    credits_needed_t: int
+    respondents: int
+    attendance: int
+    is_current: bool = Field(default=True)
+    superseded_by_id: int | None = Field(default=None, foreign_key="event_footprint_snapshot.id",
+                                         ondelete="SET NULL")
+    superseded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

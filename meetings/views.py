@@ -1,4 +1,4 @@
-"""The organiser's meeting pages: events, their QR codes and poster, registration lists and badge codes."""
+"""The organiser's meeting pages: events, QR codes and poster, registrations, badge codes, the footprint dashboard."""
 
 from __future__ import annotations
 
@@ -7,9 +7,21 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_interval
-from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from markupsafe import Markup
 
 from accounts.access import organisation_required
@@ -18,17 +30,25 @@ from db import get_session
 from errors import ValidationError
 from factors import default_factor_set
 from factors.regions import CN_PROVINCES, KNOWN_REGIONS
-from meetings import qr, service
+from meetings import charts, export, qr, service
+from meetings import footprint as event_footprint
+from meetings import responses as attendee_responses
+from meetings.attendee import kg_text
 from meetings.forms import (
     BOUNDARY_LABELS,
+    FOOTPRINT_WARNINGS,
+    GROUP_LABELS,
     MEAL_LABELS,
     MEETING_TYPE_LABELS,
     QUANTITY_LABELS,
+    STRATUM_LABELS,
+    TRAVEL_MODE_LABELS,
     WASTE_STREAM_LABELS,
     BadgeCodesForm,
     EventForm,
     RegistrationUploadForm,
     RotateLinkForm,
+    SnapshotForm,
     service_message,
     waste_field_name,
 )
@@ -322,3 +342,102 @@ def poster(event_id: int):
         dates_zh=_date_range(event.starts_on, event.ends_on, "zh_CN"),
         dates_en=_date_range(event.starts_on, event.ends_on, "en"),
     )
+
+
+# ---- the footprint dashboard, exports and snapshots ------------------------------------------------------------
+
+REFRESH_SECONDS = 60  # while answers come in; a minute is fresh enough for a number that moves by the hour
+
+
+def _group_rows(result) -> list[tuple[str, str, Decimal, Decimal]]:
+    total = result.footprint.total_kgco2e
+    return [(group, str(GROUP_LABELS[group]), kg, (kg / total * 100) if total else Decimal(0))
+            for group, kg in result.breakdown.items()]
+
+
+@bp.get("/events/<int:event_id>/dashboard")
+@organisation_required("read")
+def dashboard(event_id: int):
+    db_session = get_session()
+    event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    result = event_footprint.event_footprint_of(session=db_session, event=event)
+    respondents = result.respondents
+    rows = _group_rows(result)
+    unit_t = _("t CO₂e")
+    breakdown_svg = charts.breakdown_chart(
+        [(label, kg, f"{kg_text(kg / 1000, 2)} {unit_t}") for _, label, kg, _share in rows],
+        title=_("Footprint by category"))
+    histogram_svg = None
+    if respondents.count >= event_footprint.MIN_GROUP:
+        histogram_svg = charts.histogram_chart(
+            charts.histogram_bins(respondents.totals), title=_("Attendees' footprints"),
+            unit=_("kg CO₂e per attendee"), more=_(" (last bar: that much or more)"))
+    by_stratum, hidden_strata = event_footprint.segments(respondents, "stratum")
+    by_mode, hidden_modes = event_footprint.segments(respondents, "mode")
+    expected = event.actual_attendance if event.actual_attendance is not None else event.expected_attendance
+    warnings = [str(FOOTPRINT_WARNINGS[code]) % {**params, "stratum": str(STRATUM_LABELS.get(
+        params.get("stratum", ""), params.get("stratum", "")))} for code, params in result.warnings]
+    return render_template(
+        "meetings/dashboard.html", event=event, result=result, footprint=result.footprint, rows=rows,
+        breakdown_svg=breakdown_svg, histogram_svg=histogram_svg, by_stratum=by_stratum, by_mode=by_mode,
+        hidden_strata=hidden_strata, hidden_modes=hidden_modes, min_group=event_footprint.MIN_GROUP,
+        expected=expected, coverage=(Decimal(respondents.count) / expected * 100) if expected else Decimal(0),
+        stratum_labels=STRATUM_LABELS, mode_labels=TRAVEL_MODE_LABELS, warnings=warnings,
+        snapshots=event_footprint.list_snapshots(session=db_session, organisation_id=g.organisation.id,
+                                                 event_id=event_id),
+        snapshot_form=SnapshotForm(), can_organise=_can_organise(),
+        refresh=REFRESH_SECONDS if datetime.now(UTC) < event.closes_at else None,
+    )
+
+
+def _export_name(event: Event, extension: str) -> str:
+    return f"event-{event.id}-responses.{extension}"
+
+
+@bp.get("/events/<int:event_id>/responses.csv")
+@organisation_required("read")
+def export_csv(event_id: int):
+    db_session = get_session()
+    event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    rows = attendee_responses.export_rows(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    response = Response(stream_with_context(export.responses_csv(attendee_responses.EXPORT_COLUMNS, rows)),
+                        mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{_export_name(event, "csv")}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/events/<int:event_id>/responses.xlsx")
+@organisation_required("read")
+def export_xlsx(event_id: int):
+    db_session = get_session()
+    event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    rows = attendee_responses.export_rows(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    body = export.responses_xlsx(attendee_responses.EXPORT_COLUMNS, rows)
+    response = Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = f'attachment; filename="{_export_name(event, "xlsx")}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/events/<int:event_id>/snapshots")
+@organisation_required("organise")
+def take_snapshot(event_id: int):
+    SnapshotForm().validate_on_submit()  # CSRFProtect has already refused a POST without a valid token
+    snapshot = event_footprint.take_snapshot(session=get_session(), organisation_id=g.organisation.id,
+                                             event_id=event_id, taken_by_id=current_user.id)
+    flash(_("The footprint was frozen: %(tonnes)s t CO₂e, %(credits)d t of credits needed (factor set %(version)s).",
+            tonnes=kg_text(snapshot.total_kgco2e / 1000, 2), credits=snapshot.credits_needed_t,
+            version=snapshot.factor_set), "info")
+    return redirect(url_for("meetings.dashboard", event_id=event_id) + "#snapshots")
+
+
+@bp.get("/events/<int:event_id>/snapshots/<int:snapshot_id>")
+@organisation_required("read")
+def snapshot(event_id: int, snapshot_id: int):
+    db_session = get_session()
+    event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    frozen = event_footprint.get_snapshot(session=db_session, organisation_id=g.organisation.id,
+                                          event_id=event_id, snapshot_id=snapshot_id)
+    return render_template("meetings/snapshot.html", event=event, snapshot=frozen, document=frozen.footprint,
+                           group_labels=GROUP_LABELS, zh=_locale_is_zh())

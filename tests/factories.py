@@ -37,3 +37,17 @@ def make_event(session, organisation: Organisation, **overrides):
               "expected_attendance": 300, "meeting_type": "conference"}
     values.update(overrides)
     return meetings.create_event(session=session, organisation_id=organisation.id, values=values)
+
+
+def make_attendee_response(session, event, *, device_token: str | None = None, display_name: str | None = None,
+                           **answers):
+    """One attendee's answer to `event` through its public link (a new device unless `device_token` is given)."""
+    from meetings import responses
+    from meetings import service as meetings
+
+    values = {"origin": "上海", "travel_mode": "high_speed_rail", "hotel_nights": 1}
+    values.update(answers)
+    link = meetings.active_link(session=session, organisation_id=event.organisation_id, event_id=event.id)
+    return responses.submit_by_link(session=session, token=link.token,
+                                    device_token=device_token or responses.new_device_token(), answers=values,
+                                    display_name=display_name)

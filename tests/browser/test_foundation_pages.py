@@ -59,3 +59,25 @@ def test_an_admin_signs_in_and_creates_an_api_key(live_server, browser, shots):
     expect(page.locator("code.secret")).to_contain_text("tzk_")
     page.screenshot(path=shots / "account-new-key-zh.png", full_page=True)
     page.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_citizen_uses_the_calculator_without_javascript(live_server, browser, shots, viewport):
+    context = browser.new_context(viewport=viewport, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.live_url + "/calculator")
+    page.select_option("#trip-0-mode", "flight")
+    page.fill("#trip-0-from", "北京")
+    page.fill("#trip-0-to", "上海")
+    page.check("input[name=trip-0-return]")
+    page.select_option("#food-0-item", "beef_beef_herd")
+    page.fill("#food-0-kg", "1")
+    page.fill("#meals-vegetarian", "3")
+    page.screenshot(path=shots / "calculator-form-zh.png", full_page=True)
+    page.get_by_role("button", name="计算").click()
+    expect(page.locator(".result .total")).to_be_visible()
+    assert page.locator("table.items tbody tr").count() == 3
+    expect(page.locator(".comparison")).to_contain_text("公里")
+    page.screenshot(path=shots / "calculator-result-zh.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], "the page scrolls sideways"
+    context.close()

@@ -1,0 +1,116 @@
+"""The citizen's carbon calculator page: trips, food, meals and home energy, with every line item shown."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import marshmallow as ma
+from flask import Blueprint, render_template, request
+from flask_babel import format_decimal
+
+from errors import ValidationError, json_paths
+from factors import default_factor_set
+from factors.regions import CN_PROVINCES, find_province
+from footprints import service
+from footprints.schemas import CABINS, MEAL_TYPES, PersonalFootprintRequestSchema
+
+bp = Blueprint("footprints", __name__)
+TRIP_ROWS = 4
+FOOD_ROWS = 5
+TRIP_MODES = ["flight", "rail_high_speed", "rail_conventional", "coach", "bus", "metro", "taxi", "car"]
+LEG_FIELDS = {"mode": "mode", "from": "from", "to": "to", "distance_km": "km", "cabin": "cabin"}
+COMPARISON_FACTOR = "land.car.average.petrol.vkm"
+_REQUEST_SCHEMA = PersonalFootprintRequestSchema()
+
+
+def _trip(args, index: int) -> dict | None:
+    prefix = f"trip-{index}-"
+    mode = args.get(prefix + "mode", "")
+    origin, destination = args.get(prefix + "from", "").strip(), args.get(prefix + "to", "").strip()
+    distance = args.get(prefix + "km", "").strip()
+    if not mode or not (origin or destination or distance):
+        return None
+    leg: dict = {"mode": mode, "round_trip": args.get(prefix + "return") == "1"}
+    if mode.startswith("rail_"):
+        leg["mode"], leg["rail_type"] = "rail", mode.removeprefix("rail_")
+    if origin:
+        leg["from"] = origin
+    if destination:
+        leg["to"] = destination
+    if distance:
+        leg["distance_km"] = distance
+    if mode == "flight":
+        leg["cabin"] = args.get(prefix + "cabin", "economy")
+    return leg
+
+
+def calculator_request(args) -> tuple[dict, dict[str, str]]:
+    """The API's request shape from the form's query string, and each JSON path's form field name."""
+    data: dict = {"legs": [], "food": [], "meals": {}, "options": {}}
+    names: dict[str, str] = {}
+    for index in range(TRIP_ROWS):
+        leg = _trip(args, index)
+        if leg is not None:
+            names.update({f"legs[{len(data['legs'])}].{key}": f"trip-{index}-{name}"
+                          for key, name in LEG_FIELDS.items()})
+            data["legs"].append(leg)
+    for index in range(FOOD_ROWS):
+        item, kg = args.get(f"food-{index}-item", ""), args.get(f"food-{index}-kg", "").strip()
+        if item and kg:
+            names.update({f"food[{len(data['food'])}].{key}": f"food-{index}-{key}" for key in ("item", "kg")})
+            data["food"].append({"item": item, "kg": kg})
+    for meal in MEAL_TYPES:
+        count = args.get(f"meals-{meal}", "").strip()
+        if count:
+            data["meals"][meal] = count
+    home = {key: args.get(f"home-{key}", "").strip() for key in ("province", "electricity_kwh", "natural_gas_m3")}
+    if home["electricity_kwh"] or home["natural_gas_m3"]:
+        data["home"] = {key: value for key, value in home.items() if value}
+    if args.get("beef") == "tanzhonghui":
+        data["options"]["beef_factor"] = "food.beef_tanzhonghui"
+    data["options"]["radiative_forcing"] = args.get("rf", "1") == "1"
+    return data, names
+
+
+def _field_errors(messages: dict, names: dict[str, str]) -> dict[str, list[str]]:
+    """Errors keyed by form field name; a path the form has no field for stays under its JSON path."""
+    errors: dict[str, list[str]] = {}
+    for path, reasons in json_paths(messages).items():
+        key = names.get(path) or re.sub(r"^(home|meals)\.", r"\1-", path)
+        errors.setdefault(key, []).extend(reasons)
+    return errors
+
+
+@bp.app_template_filter("kg")
+def kg_filter(value: Decimal, places: int = 2) -> str:
+    """kg (or any Decimal) for people: rounded for display only, grouped in the page's language."""
+    return format_decimal(Decimal(value).quantize(Decimal(1).scaleb(-places)), format=f"#,##0.{'0' * places}")
+
+
+@bp.get("/calculator")
+def calculator():
+    factor_set = default_factor_set()
+    footprint, errors = None, {}
+    if request.args.get("go"):
+        data, names = calculator_request(request.args)
+        try:
+            footprint = service.compute_footprint("personal", _REQUEST_SCHEMA.load(data))
+        except ma.ValidationError as error:
+            errors = _field_errors(error.messages, names)
+        except ValidationError as error:
+            errors = _field_errors(error.fields, names)
+    comparison = None
+    if footprint is not None and footprint.total_kgco2e:
+        car = factor_set.get(COMPARISON_FACTOR)
+        comparison = {"km": (footprint.total_kgco2e / car.kgco2e_per_unit).quantize(Decimal("1")), "factor": car}
+    foods = [f for f in factor_set.by_category("food") if not f.id.startswith("med_")
+             and f.id != "food.beef_tanzhonghui"]
+    provinces = [find_province(code) for code in CN_PROVINCES]
+    status = 422 if errors else 200
+    return render_template(
+        "footprints/calculator.html", args=request.args, errors=errors, footprint=footprint,
+        comparison=comparison, foods=foods, provinces=provinces, trip_rows=range(TRIP_ROWS),
+        food_rows=range(FOOD_ROWS), modes=TRIP_MODES, cabins=CABINS, meal_types=MEAL_TYPES,
+        sources=factor_set.sources,
+    ), status

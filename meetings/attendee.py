@@ -1,0 +1,282 @@
+"""The attendee's phone pages: answer by the event's link (/m/<token>) or a badge (/m/b/<code>), see the result.
+
+No login and no personal data: a random token in an HttpOnly cookie names the device, and its answer is edited
+in place. Submissions are rate-limited per IP (30 a minute: one person never needs more, a script does) and per
+event (3,000 a minute: a keynote rush of a few thousand phones within a minute or two). Venues whose Wi-Fi puts
+every phone behind one address should raise the per-IP limit (config ATTENDEE_IP_RATE_LIMIT).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import format_decimal
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale
+
+from calculators.footprint import div
+from db import get_session
+from errors import NotFound, ValidationError
+from factors import default_factor_set
+from meetings import responses
+from meetings import service as meetings
+from meetings.forms import (
+    ATTENDEE_MEAL_LABELS,
+    CABIN_LABELS,
+    TRAVEL_MODE_LABELS,
+    AttendeeForm,
+    answer_message,
+)
+from meetings.models import BadgeCode, Event, TokenState
+from meetings.responses import AnswerError, AnswersClosed, BadgesRequired, BadgeUsed, LinkReplaced
+
+bp = Blueprint("attendee", __name__)
+DEVICE_COOKIE = "tz_device"
+DEVICE_COOKIE_DAYS = 400  # the longest a browser keeps a cookie; long enough to edit after the meeting
+IP_RATE_LIMIT = "30 per minute"
+EVENT_RATE_LIMIT = "3000 per minute"
+COMPARISON_FACTOR = "land.car.average.petrol.vkm"  # "the same as N km alone in an average petrol car"
+MIN_SHOWN_TOGETHER = 3  # others' answers are summed for an attendee only when no single one can be read off
+# What each refusal says, and its HTTP status.
+REFUSALS = {
+    TokenState.unknown: 404, TokenState.rotated: 410, TokenState.closed: 403, TokenState.used: 410,
+    "badges_required": 403,
+}
+
+
+# ---- rate limits (registered by app.py) -------------------------------------------------------------------------
+
+
+def _ip_limit() -> str:
+    return current_app.config.get("ATTENDEE_IP_RATE_LIMIT", IP_RATE_LIMIT)
+
+
+def _event_limit() -> str:
+    return current_app.config.get("ATTENDEE_EVENT_RATE_LIMIT", EVENT_RATE_LIMIT)
+
+
+def _event_key() -> str:
+    """The event a submission is for: its link token, or for a badge the event the code belongs to."""
+    args = request.view_args or {}
+    if "token" in args:
+        return f"event-link:{str(args['token'])[:64]}"
+    event, _badge, _state = meetings.resolve_badge_code(session=get_session(), code=str(args.get("code", ""))[:64])
+    return f"event:{event.id}" if event else "event:none"
+
+
+def rate_limits() -> list[tuple[str, Callable[[], str], Callable[[], str] | None]]:
+    """(endpoint, limit, key function or None for the client's IP) of every limit on a submission."""
+    return [(endpoint, limit, key) for endpoint in ("attendee.answer", "attendee.badge_answer")
+            for limit, key in ((_ip_limit, None), (_event_limit, _event_key))]
+
+
+# ---- the device cookie -------------------------------------------------------------------------------------------
+
+
+def _device_token() -> str:
+    """The device's token from its cookie, or a new one that the response will set."""
+    if "device_token" not in g:
+        token = request.cookies.get(DEVICE_COOKIE)
+        if not responses.is_device_token(token):
+            token = responses.new_device_token()
+            g.device_token_is_new = True
+        g.device_token = token
+    return g.device_token
+
+
+@bp.after_request
+def _set_device_cookie(response):
+    if g.get("device_token_is_new"):
+        # Set on the first page, so that even a double tap on the first submission carries one token.
+        response.set_cookie(DEVICE_COOKIE, g.device_token, max_age=DEVICE_COOKIE_DAYS * 24 * 3600, path="/m/",
+                            httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    # Answers are personal to the device: never cached by a proxy.
+    response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
+# ---- formatting ----------------------------------------------------------------------------------------------------
+
+
+def _zh() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "zh"
+
+
+def kg_text(value: Decimal, places: int = 1) -> str:
+    """kg rounded for reading (half up), grouped by the reader's locale."""
+    step = Decimal(1).scaleb(-places)
+    rounded = value.quantize(step, rounding=ROUND_HALF_UP)
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(rounded, format=pattern, locale=str(get_locale() or "zh_CN"))
+
+
+@bp.app_template_filter("kg")
+def _kg_filter(value, places: int = 1) -> str:
+    return kg_text(Decimal(value), places)
+
+
+def _close_text(event: Event) -> str:
+    return format_datetime(event.closes_at, "yyyy-MM-dd HH:mm")
+
+
+# ---- pages ---------------------------------------------------------------------------------------------------------
+
+
+def _refused(reason, event: Event | None, *, answered_url: str | None = None):
+    status = REFUSALS[reason]
+    reason_name = reason.value if isinstance(reason, TokenState) else reason
+    return render_template("meetings/attendee/refused.html", reason=reason_name, event=event,
+                           closes_at=_close_text(event) if event else "", answered_url=answered_url), status
+
+
+def _refusal_of(error: Exception):
+    if isinstance(error, LinkReplaced):
+        return TokenState.rotated
+    if isinstance(error, AnswersClosed):
+        return TokenState.closed
+    if isinstance(error, BadgeUsed):
+        return TokenState.used
+    if isinstance(error, BadgesRequired):
+        return "badges_required"
+    return TokenState.unknown
+
+
+def _show_form(event: Event, form: AttendeeForm, *, action: str, result_url: str | None, suggestions=(),
+               badge: str | None = None, status: int = 200):
+    return render_template(
+        "meetings/attendee/form.html", event=event, form=form, action=action, result_url=result_url,
+        suggestions=suggestions, badge=badge, mode_labels=TRAVEL_MODE_LABELS, cabin_labels=CABIN_LABELS,
+        meal_labels=ATTENDEE_MEAL_LABELS, closes_at=_close_text(event),
+    ), status
+
+
+def _answer(event: Event, *, submit, action: str, result_url: str, badge: BadgeCode | None, existing):
+    """The form (GET) or a submission (POST) of one event, by link or badge; `submit` stores the answers."""
+    if request.method == "GET":
+        if existing is not None and "edit" not in request.args:
+            return redirect(result_url, 303)
+        data = AttendeeForm.data_from(existing.answers, existing.display_name) if existing else None
+        return _show_form(event, AttendeeForm(data=data), action=action,
+                          result_url=result_url if existing else None,
+                          badge=meetings.format_badge_code(badge.code) if badge else None)
+    form = AttendeeForm()
+    suggestions: tuple[str, ...] = ()
+    badge_text = meetings.format_badge_code(badge.code) if badge else None
+    if form.validate():  # CSRFProtect has already refused a POST without a valid token
+        try:
+            submit(form.answers(), form.name.data)
+        except (LinkReplaced, AnswersClosed, BadgeUsed, BadgesRequired, NotFound) as error:
+            return _refused(_refusal_of(error), event)  # the link changed state since the form was shown
+        except AnswerError as error:
+            target = form.field_for(error.field) or form.origin
+            target.errors = [*target.errors, answer_message(error.answer_code, error.params, error.message)]
+            suggestions = error.suggestions
+            if error.field == "origin" and form.origin_choice.data:
+                form.origin.data = form.origin_choice.data
+        except ValidationError as error:
+            for name, messages in (error.fields or {"_schema": [error.message]}).items():
+                target = form.field_for(name) or form.origin
+                target.errors = [*target.errors, *messages]
+        else:
+            return redirect(result_url, 303)
+    return _show_form(event, form, action=action, result_url=result_url if existing else None,
+                      suggestions=suggestions, badge=badge_text, status=422)
+
+
+def _result(event: Event, response, *, editable: bool, edit_url: str):
+    footprint = responses.footprint_of(response, event)
+    factor = default_factor_set().get(COMPARISON_FACTOR)
+    car_km = div(footprint.total_kgco2e, factor.kgco2e_per_unit)
+    so_far = responses.meeting_so_far(session=get_session(), event_id=event.id)
+    sources = default_factor_set().sources
+    return render_template(
+        "meetings/attendee/result.html", event=event, response=response, footprint=footprint, factor=factor,
+        car_km=car_km, so_far=so_far if so_far.respondents >= MIN_SHOWN_TOGETHER else None, editable=editable,
+        edit_url=edit_url, closes_at=_close_text(event), zh=_zh(), sources=sources,
+        mode_labels=TRAVEL_MODE_LABELS,
+    )
+
+
+@bp.route("/m/<token>", methods=["GET", "POST"])
+def answer(token: str):
+    db = get_session()
+    event, state = meetings.resolve_public_token(session=db, token=token)
+    device = _device_token()
+    if state != TokenState.active:
+        answered = state == TokenState.closed and responses.response_of_device(
+            session=db, event_id=event.id, device_token=device) is not None
+        return _refused(state, event, answered_url=url_for(".mine", token=token) if answered else None)
+    if event.require_badge_codes:
+        return _refused("badges_required", event)
+    existing = responses.response_of_device(session=db, event_id=event.id, device_token=device)
+
+    def submit(answers, name):
+        responses.submit_by_link(session=db, token=token, device_token=device, answers=answers, display_name=name)
+
+    return _answer(event, submit=submit, action=url_for(".answer", token=token),
+                   result_url=url_for(".mine", token=token), badge=None, existing=existing)
+
+
+@bp.get("/m/<token>/mine")
+def mine(token: str):
+    db = get_session()
+    event, state = meetings.resolve_public_token(session=db, token=token)
+    if state in (TokenState.unknown, TokenState.rotated):
+        return _refused(state, event)
+    response = responses.response_of_device(session=db, event_id=event.id, device_token=_device_token())
+    if response is None:
+        if state == TokenState.closed:
+            return _refused(state, event)
+        return redirect(url_for(".answer", token=token), 303)
+    return _result(event, response, editable=state == TokenState.active,
+                   edit_url=url_for(".answer", token=token, edit=1))
+
+
+def _badge(code: str):
+    db = get_session()
+    event, badge, state = meetings.resolve_badge_code(session=db, code=code)
+    response = None
+    if badge is not None:
+        response = responses.response_of_device(session=db, event_id=event.id, device_token=_device_token(),
+                                                badge_code=badge.code)
+    if state == TokenState.used and response is not None:
+        state = TokenState.active  # the device that answered with this badge may see and edit its answer
+    return db, event, badge, state, response
+
+
+@bp.route("/m/b/<code>", methods=["GET", "POST"])
+def badge_answer(code: str):
+    db, event, badge, state, existing = _badge(code)
+    if state != TokenState.active:
+        answered = state == TokenState.closed and existing is not None
+        return _refused(state, event, answered_url=url_for(".badge_mine", code=badge.code) if answered else None)
+    device = _device_token()
+
+    def submit(answers, name):
+        responses.submit_by_badge(session=db, code=badge.code, device_token=device, answers=answers,
+                                  display_name=name)
+
+    return _answer(event, submit=submit, action=url_for(".badge_answer", code=badge.code),
+                   result_url=url_for(".badge_mine", code=badge.code), badge=badge, existing=existing)
+
+
+@bp.get("/m/b/<code>/mine")
+def badge_mine(code: str):
+    _db, event, badge, state, response = _badge(code)
+    if state in (TokenState.unknown, TokenState.used):
+        return _refused(state, event)
+    if response is None:
+        if state == TokenState.closed:
+            return _refused(state, event)
+        return redirect(url_for(".badge_answer", code=badge.code), 303)
+    return _result(event, response, editable=state == TokenState.active,
+                   edit_url=url_for(".badge_answer", code=badge.code, edit=1))
+
+
+@bp.get("/m/places")
+def places():
+    """Place names starting with what the attendee typed, for the form's optional suggestion script."""
+    query = request.args.get("q", "")
+    return jsonify(places=responses.suggest_places(query[:40]))

@@ -1,0 +1,402 @@
+"""An event's footprint from what is stored: the organiser's inputs, the summed responses, the extrapolated rest.
+
+How stored kg are summed (exactly, and without loading a response object per row):
+
+- PostgreSQL keeps kg as NUMERIC, whose SUM is exact: the parts are summed by the database, GROUP BY nothing.
+- SQLite keeps kg as text (its NUMERIC is a float), so the needed columns of every response are selected in one
+  query and the Decimals summed in Python. A BIGINT of micrograms would not be exact: a car shared by three is a
+  third of a distance, 28 significant digits.
+- The extrapolation needs one total per respondent either way (calculators.event.extrapolate takes plain
+  Decimals), so the totals column is read in one query on both databases.
+
+The boundary decides what counts: attendee travel and lodging by their own categories, the meals attendees
+report (outside the organiser's catering) with "catering". The defaults of the non-respondents are filtered the
+same way, so respondents and non-respondents are counted alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from sqlalchemy import Numeric, func, literal
+from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from calculators.enterprise import ElectricityUse, FuelUse, MaterialUse, WasteDisposal
+from calculators.event import (
+    DEFAULT_SAMPLES,
+    DEFAULT_SEED,
+    DEFAULT_SHRINKAGE_K,
+    MEETING_PROFILES,
+    STRATA,
+    UNKNOWN_STRATUM,
+    EventInput,
+    default_attendee,
+    extrapolate,
+    organiser_items,
+)
+from calculators.footprint import (
+    ONE,
+    ZERO,
+    CalculationError,
+    Extrapolation,
+    Footprint,
+    LineItem,
+    div,
+    dsum,
+    mul,
+    plain,
+)
+from calculators.personal import personal_items
+from db import transaction, utcnow
+from errors import Conflict, NotFound, ValidationError
+from factors import FactorSet, default_factor_set
+from meetings import service
+from meetings.inputs import MEAL_COLUMNS
+from meetings.models import AttendeeResponse, Event, EventFootprintSnapshot, Registration, exact_kg
+
+# The boundary category of each part of an attendee's answer.
+PART_BOUNDARY = {"travel": "attendee_travel", "lodging": "attendee_lodging", "meals": "catering"}
+# The groups of the dashboard's breakdown, in the order they are shown.
+GROUPS = ("venue_energy", "catering", "materials", "waste", "attendee_travel", "attendee_lodging",
+          "attendee_meals", "extrapolated")
+# Event waste keys name DESNZ streams; calculators.enterprise.waste_item knows them by these names.
+_WASTE_STREAM_NAMES = {"commercial_industrial": "commercial_industrial", "food_drink": "food_drink",
+                       "paper_board.mixed": "mixed_paper", "plastics_average": "plastics"}
+VENUE_COUNTRY = "CN"
+
+
+@dataclass(frozen=True)
+class Respondents:
+    """The stored responses of an event, reduced to what the footprint needs."""
+
+    count: int
+    totals: tuple[Decimal, ...]  # one in-boundary total per respondent
+    strata: tuple[str, ...]  # the origin stratum of each, in the same order
+    modes: tuple[str, ...]  # and how each travelled
+    parts: Mapping[str, Decimal]  # travel / lodging / meals, each summed over the respondents
+    factor_sets: tuple[str, ...]  # the versions the responses were computed with
+
+
+@dataclass(frozen=True)
+class EventFootprint:
+    """The footprint and what the dashboard shows beside it."""
+
+    footprint: Footprint
+    breakdown: Mapping[str, Decimal]  # kg by GROUPS (only those counted)
+    respondents: Respondents
+    attendance: int  # the population the extrapolation used
+    attendance_basis: str  # "actual", "expected" or "registrations"
+    warnings: tuple[tuple[str, dict], ...] = field(default_factory=tuple)  # (code, params) for the page
+
+
+def load_respondents(session: Session, event: Event) -> Respondents:
+    """Every response's total (within the boundary), stratum and mode, and the parts summed, in a few queries."""
+    t = AttendeeResponse.__table__.c
+    counted = [part for part, category in PART_BOUNDARY.items() if category in event.boundary]
+    columns = {"travel": t.travel_kgco2e, "lodging": t.lodging_kgco2e, "meals": t.meals_kgco2e}
+    read = {part: exact_kg(column) for part, column in columns.items()}
+    everything = len(counted) == len(PART_BOUNDARY)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    where = t.event_id == event.id
+    if postgres:
+        # NUMERIC arithmetic is exact: the in-boundary total and the sums are the database's.
+        total = exact_kg(t.total_kgco2e if everything else
+                         sum((columns[p] for p in counted), start=literal(0, Numeric())))
+        # In id order: the bootstrap resamples by position, so the same answers must give the same interval.
+        rows = session.execute(sa_select(total, t.stratum, t.travel_mode).where(where).order_by(t.id)).all()
+        totals = tuple(row[0] for row in rows)
+        strata = tuple(row[1].value for row in rows)
+        modes = tuple(row[2] for row in rows)
+        sums = session.execute(sa_select(*(exact_kg(func.sum(columns[p])) for p in counted)).where(where)).one() \
+            if counted else ()
+        parts = {p: (s if s is not None else ZERO) for p, s in zip(counted, sums, strict=True)}
+        versions = session.execute(sa_select(t.factor_set).where(where).distinct()).scalars().all()
+    else:
+        # Text on SQLite: one query for the needed columns, the Decimals summed here.
+        first = [exact_kg(t.total_kgco2e)] if everything else []
+        rows = session.execute(sa_select(t.stratum, t.factor_set, t.travel_mode, *first,
+                                         *(read[p] for p in counted)).where(where).order_by(t.id)).all()
+        strata = tuple(row[0].value for row in rows)
+        modes = tuple(row[2] for row in rows)
+        offset = 3 + len(first)
+        totals = tuple(row[3] for row in rows) if everything else tuple(dsum(row[offset:]) for row in rows)
+        parts = {p: dsum(row[offset + i] for row in rows) for i, p in enumerate(counted)}
+        versions = {row[1] for row in rows}
+    return Respondents(len(strata), totals, strata, modes, parts, tuple(sorted(versions)))
+
+
+def event_footprint_of(*, session: Session, event: Event, factor_set: FactorSet | None = None) -> EventFootprint:
+    """The event's footprint now: organiser lines, the respondents' sums, and the non-respondents estimated."""
+    factor_set = factor_set or default_factor_set()
+    respondents = load_respondents(session, event)
+    warnings: list[tuple[str, dict]] = []
+    grouped: list[tuple[str, LineItem]] = []
+    try:
+        for group, item in _organiser_lines(event, factor_set, warnings):
+            grouped.append((group, item))
+    except CalculationError as error:
+        raise ValidationError(f"the organiser's inputs cannot be computed: {error}",
+                              fields={error.field or "_schema": [error.message]}) from None
+    versions = ", ".join(respondents.factor_sets)
+    note = f"sum of {respondents.count} stored responses computed with factor set {versions}"
+    labels = {"travel": ("Attendee travel (responses)", "参会者交通（填报）"),
+              "lodging": ("Attendee hotel nights (responses)", "参会者住宿（填报）"),
+              "meals": ("Attendees' own meals (responses)", "参会者自费餐饮（填报）")}
+    for part, kg in respondents.parts.items():
+        if kg:
+            group = "attendee_meals" if part == "meals" else PART_BOUNDARY[part]
+            label, label_zh = labels[part]
+            grouped.append((group, LineItem(group, label, label_zh, kg, "kg CO2e", "", ONE, "kg CO2e/kg CO2e", kg,
+                                            "", (note,))))
+    extrapolation, lines, population, basis, assumptions = _extrapolation(session, event, factor_set,
+                                                                          respondents, warnings)
+    grouped += [("extrapolated", line) for line in lines]
+    items = tuple(item for _, item in grouped)
+    footprint = Footprint("event", factor_set.version, items, assumptions, extrapolation)
+    breakdown: dict[str, list[Decimal]] = {}
+    for group, item in grouped:
+        breakdown.setdefault(group, []).append(item.kgco2e)
+    ordered = {group: dsum(breakdown[group]) for group in GROUPS if group in breakdown}
+    return EventFootprint(footprint, ordered, respondents, population, basis, tuple(warnings))
+
+
+def _organiser_lines(event: Event, factor_set: FactorSet, warnings: list):
+    counted = set(event.boundary)
+    if "venue_energy" in counted:
+        uses = EventInput(
+            electricity=(ElectricityUse(event.electricity_kwh, "kWh", event.province),)
+            if event.electricity_kwh is not None else (),
+            fuels=tuple(FuelUse(fuel, quantity, unit) for fuel, quantity, unit in (
+                ("natural_gas", event.natural_gas_m3, "m3"), ("diesel", event.diesel_kg, "kg"))
+                if quantity is not None),
+        )
+        if event.electricity_kwh is None and event.floor_area_m2 is not None:
+            # No citable kWh per m² and hour is published (calculators.event.VenueEstimate): say so, count nothing.
+            warnings.append(("venue_estimate_not_counted", {}))
+        yield from (("venue_energy", item) for item in organiser_items(uses, factor_set))
+    if "catering" in counted:
+        catering = {meal: getattr(event, column) for column, meal in MEAL_COLUMNS.items()
+                    if getattr(event, column)}
+        yield from (("catering", item) for item in organiser_items(EventInput(catering=catering), factor_set))
+    if "materials" in counted and event.paper_kg is not None:
+        uses = EventInput(materials=(MaterialUse("paper", event.paper_kg, "kg"),))
+        yield from (("materials", item) for item in organiser_items(uses, factor_set))
+    if "waste" in counted and event.waste_kg:
+        disposals = []
+        for key, kg in event.waste_kg.items():
+            stream, treatment = key.rsplit(".", 1)
+            disposals.append(WasteDisposal(_WASTE_STREAM_NAMES[stream], treatment, Decimal(kg), "kg"))
+        yield from (("waste", item) for item in organiser_items(EventInput(waste=tuple(disposals)), factor_set))
+
+
+def _registrants(session: Session, event: Event) -> dict[str, int]:
+    rows = session.exec(select(Registration.stratum, func.count()).where(Registration.event_id == event.id)
+                        .group_by(Registration.stratum)).all()
+    return {stratum.value: count for stratum, count in rows}
+
+
+def _extrapolation(session: Session, event: Event, factor_set: FactorSet, respondents: Respondents,
+                   warnings: list):
+    counted_parts = tuple(p for p, category in PART_BOUNDARY.items() if category in event.boundary)
+    if not counted_parts:
+        return None, [], 0, "none", ()
+    registrants = _registrants(session, event)
+    n = respondents.count
+    if registrants:
+        basis = "registrations"
+        answered: dict[str, int] = {}
+        for stratum in respondents.strata:
+            answered[stratum] = answered.get(stratum, 0) + 1
+        for stratum, count in answered.items():
+            if count > registrants.get(stratum, 0):
+                # More answers than registrants of a stratum: the list is incomplete there, so the answers count.
+                warnings.append(("stratum_over_registrations", {"stratum": stratum, "answers": count,
+                                                                "registered": registrants.get(stratum, 0)}))
+                registrants[stratum] = count
+        population = sum(registrants.values())
+    else:
+        basis = "actual" if event.actual_attendance is not None else "expected"
+        population = event.actual_attendance if event.actual_attendance is not None else event.expected_attendance
+        if n > population:
+            warnings.append(("answers_over_attendance", {"answers": n, "attendance": population}))
+            population = n
+    if not population:
+        return None, [], 0, basis, ()
+    defaults = _stratum_defaults(factor_set, event.meeting_type.value, counted_parts)
+    profile = MEETING_PROFILES[event.meeting_type.value]
+    overall = dsum(mul(profile.shares[s], defaults[s]) for s in STRATA)
+    try:
+        if registrants:
+            extrapolation = _extrapolate(respondents.totals, None, respondents.strata,
+                                         tuple(sorted(registrants.items())),
+                                         tuple(sorted({**defaults, UNKNOWN_STRATUM: overall}.items())), None)
+        else:
+            extrapolation = _extrapolate(respondents.totals, population, None, None, None, overall)
+    except CalculationError as error:  # pragma: no cover - the population is raised to the answers above
+        raise ValidationError(f"the extrapolation cannot be computed: {error}") from None
+    lines = [_extrapolated_line(estimate, extrapolation) for estimate in extrapolation.strata
+             if estimate.non_respondents]
+    used_default = any(e.default_kgco2e is not None for e in extrapolation.strata if e.non_respondents)
+    assumptions = _assumptions(event.meeting_type.value, counted_parts) if used_default else ()
+    return extrapolation, lines, population, basis, assumptions
+
+
+@lru_cache(maxsize=64)
+def _extrapolate(totals: tuple[Decimal, ...], population: int | None, strata: tuple[str, ...] | None,
+                 registrants: tuple | None, defaults: tuple | None, overall: Decimal | None) -> Extrapolation:
+    # Pure and, below 5,000 respondents, a bootstrap of a second or so: a dashboard refreshing every minute
+    # recomputes it only when an answer, the attendance or the registrations changed.
+    if registrants is not None:
+        return extrapolate(totals, strata=strata, registrants_by_stratum=dict(registrants),
+                           default_kgco2e_by_stratum=dict(defaults), shrinkage_k=DEFAULT_SHRINKAGE_K,
+                           samples=DEFAULT_SAMPLES, seed=DEFAULT_SEED)
+    return extrapolate(totals, population, default_kgco2e=overall, samples=DEFAULT_SAMPLES, seed=DEFAULT_SEED)
+
+
+@lru_cache(maxsize=64)
+def _stratum_defaults(factor_set: FactorSet, meeting_type: str, parts: tuple[str, ...]) -> dict[str, Decimal]:
+    """The meeting type's assumed attendee of each stratum, counting only the parts within the boundary."""
+    defaults = {}
+    for stratum in STRATA:
+        items = personal_items(default_attendee(meeting_type, stratum, VENUE_COUNTRY), factor_set)
+        defaults[stratum] = dsum(item.kgco2e for item in items if _part_of(item) in parts)
+    return defaults
+
+
+def _part_of(item: LineItem) -> str:
+    return "lodging" if item.category == "hotel" else "meals" if item.category == "meal" else "travel"
+
+
+def _extrapolated_line(estimate, extrapolation: Extrapolation) -> LineItem:
+    who = "all attendees" if estimate.stratum == "all" else f"{estimate.stratum} attendees"
+    if estimate.respondents == 0:
+        basis = "no respondents: the meeting type's assumed attendee"
+    elif estimate.weight == ONE:
+        basis = f"mean of {estimate.respondents} respondents"
+    else:
+        basis = (f"mean of {estimate.respondents} respondents shrunk toward the assumed attendee "
+                 f"({estimate.default_kgco2e} kg) with weight {estimate.weight}")
+    notes = (f"estimated: {extrapolation.method}; {basis}",
+             f"90% interval of the non-respondents' part: {extrapolation.low_kgco2e} to "
+             f"{extrapolation.high_kgco2e} kg ({extrapolation.interval_method})")
+    return LineItem("extrapolation", f"Attendees who did not answer, {who} (extrapolated)",
+                    f"未填报参会者（外推），{estimate.stratum}", estimate.non_respondents, "attendee", "",
+                    estimate.per_attendee_kgco2e, "kg CO2e/attendee", estimate.kgco2e, "", notes, True)
+
+
+def _assumptions(meeting_type: str, parts: tuple[str, ...]) -> tuple[str, ...]:
+    profile = MEETING_PROFILES[meeting_type]
+    shares = ", ".join(f"{s} {profile.shares[s]}" for s in STRATA)
+    return (
+        f"non-respondents without respondents of their own stratum are estimated with the {meeting_type} "
+        f"profile of calculators.event (this service's stated assumptions, no published figure exists): shares "
+        f"by origin {shares}; {profile.nights} hotel night(s) and {profile.own_meals} own meal(s) for those "
+        f"from outside the city",
+        f"only the parts within the meeting's boundary are counted for them: {', '.join(parts)}",
+    )
+
+
+# ---- segments ----------------------------------------------------------------------------------------------------
+
+MIN_GROUP = 3  # a distribution or segment is shown only when at least this many responses stand behind it
+
+
+@dataclass(frozen=True)
+class Segment:
+    key: str
+    count: int
+    total_kgco2e: Decimal
+    mean_kgco2e: Decimal
+
+
+def segments(respondents: Respondents, by: str) -> tuple[list[Segment], int]:
+    """Respondents grouped by "stratum" or "mode", largest first; and how many groups are hidden (fewer than 3)."""
+    keys = respondents.strata if by == "stratum" else respondents.modes
+    groups: dict[str, list[Decimal]] = {}
+    for key, total in zip(keys, respondents.totals, strict=True):
+        groups.setdefault(key, []).append(total)
+    shown = [Segment(key, len(values), dsum(values), div(dsum(values), Decimal(len(values))))
+             for key, values in groups.items() if len(values) >= MIN_GROUP]
+    shown.sort(key=lambda s: (-s.count, s.key))
+    return shown, len(groups) - len(shown)
+
+
+# ---- snapshots ---------------------------------------------------------------------------------------------------
+
+
+def snapshot_document(event: Event, result: EventFootprint) -> dict:
+    """What a snapshot freezes: the footprint as the API shows it, plus the dashboard's breakdown and context."""
+    document = result.footprint.to_dict()
+    document.update({
+        "breakdown": {group: plain(kg) for group, kg in result.breakdown.items()},
+        "respondents": result.respondents.count,
+        "attendance": result.attendance,
+        "attendance_basis": result.attendance_basis,
+        "response_factor_sets": list(result.respondents.factor_sets),
+        "boundary": list(event.boundary),
+        "warnings": [{"code": code, **{k: str(v) for k, v in params.items()}} for code, params in result.warnings],
+        "event": {"id": event.id, "name_zh": event.name_zh, "name_en": event.name_en,
+                  "starts_on": event.starts_on.isoformat(), "ends_on": event.ends_on.isoformat(),
+                  "meeting_type": event.meeting_type.value, "city": event.city, "province": event.province},
+    })
+    return document
+
+
+def take_snapshot(*, session: Session, organisation_id: int, event_id: int, taken_by_id: int | None = None,
+                  api_key_id: int | None = None, now: datetime | None = None) -> EventFootprintSnapshot:
+    """Freeze the event's footprint now; the previous current snapshot is superseded, never changed otherwise."""
+    event = service.get_event(session=session, organisation_id=organisation_id, event_id=event_id)
+    result = event_footprint_of(session=session, event=event)
+    footprint = result.footprint
+    now = now or utcnow()
+    try:
+        with transaction(session):
+            previous = session.exec(
+                select(EventFootprintSnapshot).where(EventFootprintSnapshot.event_id == event.id,
+                                                     EventFootprintSnapshot.is_current)
+                .with_for_update()
+            ).first()
+            if previous is not None:
+                # Demoted first, so that the one-current index never sees two current snapshots.
+                previous.is_current = False
+                previous.superseded_at = now
+                session.add(previous)
+                session.flush()
+            snapshot = EventFootprintSnapshot(
+                event_id=event.id, taken_at=now, taken_by_id=taken_by_id, api_key_id=api_key_id,
+                factor_set=footprint.factor_set, footprint=snapshot_document(event, result),
+                total_kgco2e=footprint.total_kgco2e, neutralisation_kgco2e=footprint.neutralisation_kgco2e,
+                credits_needed_t=footprint.credits_needed_t, respondents=result.respondents.count,
+                attendance=result.attendance, is_current=True,
+            )
+            session.add(snapshot)
+            session.flush()
+            if previous is not None:
+                previous.superseded_by_id = snapshot.id
+                session.add(previous)
+    except IntegrityError:
+        raise Conflict("another snapshot of this event was taken at the same moment; reload the page") from None
+    return snapshot
+
+
+def list_snapshots(*, session: Session, organisation_id: int, event_id: int) -> list[EventFootprintSnapshot]:
+    event = service.get_event(session=session, organisation_id=organisation_id, event_id=event_id)
+    return list(session.exec(select(EventFootprintSnapshot).where(EventFootprintSnapshot.event_id == event.id)
+                             .order_by(EventFootprintSnapshot.taken_at.desc(),
+                                       EventFootprintSnapshot.id.desc())).all())
+
+
+def get_snapshot(*, session: Session, organisation_id: int, event_id: int,
+                 snapshot_id: int) -> EventFootprintSnapshot:
+    event = service.get_event(session=session, organisation_id=organisation_id, event_id=event_id)
+    snapshot = session.exec(select(EventFootprintSnapshot).where(EventFootprintSnapshot.id == snapshot_id,
+                                                                 EventFootprintSnapshot.event_id == event.id)).first()
+    if snapshot is None:
+        raise NotFound(f"no snapshot {snapshot_id} of event {event_id}")
+    return snapshot
