@@ -132,6 +132,7 @@ def _rate_limited_endpoints(settings: Settings) -> dict[str, str]:
         "api_footprints.PersonalFootprint": settings.public_rate_limit,
         "api_footprints.EventFootprint": settings.public_rate_limit,
         "api_footprints.EnterpriseFootprint": settings.public_rate_limit,
+        "api_footprints.LifestyleFootprint": settings.public_rate_limit,
         "factorsets.browse": settings.public_rate_limit,
         "footprints.calculator": settings.public_rate_limit,
         "attendee.places": settings.public_rate_limit,

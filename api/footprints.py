@@ -14,6 +14,7 @@ from footprints.schemas import (
     EventFootprintRequestSchema,
     EventFootprintSchema,
     FootprintSchema,
+    LifestyleRequestSchema,
     PersonalFootprintRequestSchema,
 )
 
@@ -59,3 +60,14 @@ class EnterpriseFootprint(MethodView):
     def post(self, data):
         """A Scope 1/2/3 inventory from activity records."""
         return _json(service.compute_footprint("enterprise", data))
+
+
+@blp.route("/lifestyle")
+class LifestyleFootprint(MethodView):
+    @blp.arguments(LifestyleRequestSchema(), unknown=ma.RAISE)
+    @blp.response(200, FootprintSchema)
+    @blp.alt_response(422, description="Invalid input; `fields` names each bad JSON path")
+    @blp.alt_response(429, description="Rate limit exceeded")
+    def post(self, data):
+        """A citizen's yearly estimate from diet, commute, flights and home energy, with its assumptions."""
+        return _json(service.compute_footprint("lifestyle", data))

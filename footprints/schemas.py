@@ -299,3 +299,20 @@ class EnterpriseFootprintSchema(FootprintSchema):
     by_scope = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
     by_facility = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
     memo_items = ma.fields.List(ma.fields.Nested(LineItemSchema))
+
+
+class LifestyleRequestSchema(StrictSchema):
+    diet = ma.fields.String(load_default="omnivore", validate=validate.OneOf(
+        ["vegan", "vegetarian", "low_meat", "omnivore", "high_meat"]))
+    commute_mode = ma.fields.String(load_default="", validate=validate.OneOf(["", *MODES[1:]]))
+    commute_km_per_day = _quantity(Decimal("1000"), metadata={"description": "both directions"})
+    commute_days_per_year = _quantity(Decimal("366"))
+    car_fuel = ma.fields.String(validate=validate.OneOf(CAR_FUELS))
+    car_size = ma.fields.String(validate=validate.OneOf(CAR_SIZES))
+    occupancy = ma.fields.Integer(validate=validate.Range(min=1, max=100))
+    short_flights_per_year = _quantity(Decimal("365"), metadata={"description": "round trips"})
+    long_flights_per_year = _quantity(Decimal("365"), metadata={"description": "round trips"})
+    province = ma.fields.String(validate=validate.Length(max=64))
+    electricity_kwh_per_year = _quantity()
+    natural_gas_m3_per_year = _quantity()
+    radiative_forcing = ma.fields.Boolean()

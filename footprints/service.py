@@ -22,7 +22,16 @@ from calculators.enterprise import (
 )
 from calculators.event import EventInput, EventOptions, VenueEstimate, event_footprint
 from calculators.footprint import CalculationError, Footprint, UnknownPlaceError
-from calculators.personal import FoodItem, Home, Lodging, PersonalInput, PersonalOptions, personal_footprint
+from calculators.personal import (
+    FoodItem,
+    Home,
+    LifestyleInput,
+    Lodging,
+    PersonalInput,
+    PersonalOptions,
+    annual_lifestyle_estimate,
+    personal_footprint,
+)
 from calculators.travel import Leg
 from errors import ValidationError
 from factors import FactorSet, default_factor_set
@@ -110,6 +119,7 @@ CALCULATORS: dict[str, tuple[Callable[[Mapping], object], Callable[[object, Fact
     "personal": (personal_input_from, personal_footprint),
     "event": (event_input_from, event_footprint),
     "enterprise": (enterprise_input_from, enterprise_footprint),
+    "lifestyle": (lambda data: LifestyleInput(**data), annual_lifestyle_estimate),
 }
 
 

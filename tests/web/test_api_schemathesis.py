@@ -28,7 +28,7 @@ def api_schema(database, tmp_path):
 def test_the_public_api_never_errors_and_keeps_to_its_schema(api_schema):
     operations = [result.ok() for result in
                   api_schema.include(path_regex=r"^/api/v1/(footprints|factors)").get_all_operations()]
-    assert len(operations) == 4
+    assert len(operations) == 5
     for operation in operations:
 
         @given(case=operation.as_strategy())

@@ -113,3 +113,13 @@ def test_the_enterprise_endpoint_reports_scopes_and_refuses_spend_without_a_fact
         {"type": "purchased_goods_spend", "description": "paper", "amount": "100", "facility": "HQ",
          "month": "2025-02"}]})
     assert spend.status_code == 422 and "spend" in spend.json["error"]["message"]
+
+
+def test_the_lifestyle_estimate_states_its_assumptions_and_refuses_an_unknown_diet(client):
+    body = client.post("/api/v1/footprints/lifestyle", json={
+        "diet": "vegetarian", "commute_mode": "metro", "commute_km_per_day": "20", "commute_days_per_year": "230",
+        "short_flights_per_year": "2", "province": "CN-BJ", "electricity_kwh_per_year": "2000"}).json
+    assert Decimal(body["total_kgco2e"]) == sum(Decimal(i["kgco2e"]) for i in body["items"]) > 0
+    assert body["assumptions"]
+    bad = client.post("/api/v1/footprints/lifestyle", json={"diet": "carnivore"})
+    assert bad.status_code == 422 and "diet" in bad.json["error"]["fields"]
