@@ -25,6 +25,7 @@ from meetings.forms import (
     ATTENDEE_MEAL_LABELS,
     CABIN_LABELS,
     TRAVEL_MODE_LABELS,
+    TRIP_LABELS,
     AttendeeForm,
     answer_message,
 )
@@ -148,6 +149,7 @@ def _show_form(event: Event, form: AttendeeForm, *, action: str, result_url: str
     return render_template(
         "meetings/attendee/form.html", event=event, form=form, action=action, result_url=result_url,
         suggestions=suggestions, badge=badge, mode_labels=TRAVEL_MODE_LABELS, cabin_labels=CABIN_LABELS,
+        trip_labels=TRIP_LABELS,
         meal_labels=ATTENDEE_MEAL_LABELS, closes_at=_close_text(event),
     ), status
 

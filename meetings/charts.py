@@ -8,7 +8,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
+WIDTH = 360  # about a phone's width in CSS pixels, so that the text reads at its own size there
 BAR_COLOURS = ("#1d6b45", "#2f8f5f", "#4aa878", "#7cc39b", "#a9d8bb", "#d98e2b", "#b86b1b", "#8c8c8c")
 FONT = 'font-family="system-ui, -apple-system, \'PingFang SC\', \'Noto Sans CJK SC\', sans-serif"'
 
@@ -30,16 +30,17 @@ def _svg(height: int, title: str, body: str, css_class: str) -> Markup:
 def breakdown_chart(rows: Sequence[tuple[str, Decimal, str]], *, title: str) -> Markup:
     """Horizontal bars, one per (label, kg, value text), the longest as wide as the chart."""
     largest = max((kg for _, kg, _ in rows), default=Decimal(0))
-    row_height = 46
+    row_height = 40
+    room = 92  # for the value, written after the bar, so that a long label never runs into it
     parts = []
     for index, (label, kg, text) in enumerate(rows):
         y = index * row_height
-        width = 0 if not largest else max(2, int(kg / largest * (WIDTH - 8)))
+        width = 0 if not largest else max(2, int(kg / largest * (WIDTH - room)))
         colour = BAR_COLOURS[index % len(BAR_COLOURS)]
         parts.append(
-            f'<text x="0" y="{y + 15}" font-size="14" fill="#1f2a24">{escape(label)}</text>'
-            f'<rect x="0" y="{y + 21}" width="{width}" height="16" rx="3" fill="{colour}"/>'
-            f'<text x="{WIDTH}" y="{y + 15}" font-size="14" fill="#5d6b63" text-anchor="end">{escape(text)}</text>'
+            f'<text x="0" y="{y + 14}" font-size="13" fill="#1f2a24">{escape(label)}</text>'
+            f'<rect x="0" y="{y + 20}" width="{width}" height="14" rx="3" fill="{colour}"/>'
+            f'<text x="{width + 6}" y="{y + 32}" font-size="12" fill="#5d6b63">{escape(text)}</text>'
         )
     return _svg(max(row_height * len(rows), row_height), title, "".join(parts), "chart breakdown-chart")
 
@@ -85,7 +86,7 @@ def histogram_bins(values: Sequence[Decimal], *, bins: int = 10) -> list[Bin]:
 
 def histogram_chart(bins: Sequence[Bin], *, title: str, unit: str, more: str) -> Markup:
     """Vertical bars of attendee footprints; x labels at the bin edges, counts above the bars."""
-    height, bottom, top = 240, 200, 24
+    height, bottom, top = 200, 164, 20
     largest = max((b.count for b in bins), default=0) or 1
     width = (WIDTH - 20) / max(len(bins), 1)
     parts = [f'<line x1="10" y1="{bottom}" x2="{WIDTH - 10}" y2="{bottom}" stroke="#b8c4bd"/>']
@@ -100,8 +101,8 @@ def histogram_chart(bins: Sequence[Bin], *, title: str, unit: str, more: str) ->
                          f'text-anchor="middle">{bin_.count}</text>')
         label = f"{_short(bin_.low)}+" if bin_.high is None else _short(bin_.low)
         if bin_.high is None or index % max(1, len(bins) // 6) == 0:
-            parts.append(f'<text x="{x:.1f}" y="{bottom + 16}" font-size="11" fill="#5d6b63">{escape(label)}</text>')
-    parts.append(f'<text x="{WIDTH - 10}" y="{height - 4}" font-size="12" fill="#5d6b63" text-anchor="end">'
+            parts.append(f'<text x="{x:.1f}" y="{bottom + 14}" font-size="11" fill="#5d6b63">{escape(label)}</text>')
+    parts.append(f'<text x="{WIDTH - 10}" y="{height - 4}" font-size="11" fill="#5d6b63" text-anchor="end">'
                  f'{escape(unit)}{escape(more) if any(b.high is None for b in bins) else ""}</text>')
     return _svg(height, title, "".join(parts), "chart histogram-chart")
 

@@ -171,8 +171,11 @@ class SnapshotSchema(ma.Schema):
     event_id = ma.fields.Integer()
     taken_at = ma.fields.DateTime()
     factor_set = ma.fields.String()
-    total_kgco2e = _decimal()
-    neutralisation_kgco2e = _decimal()
+    # From the frozen document, which keeps every digit (a column reads back 28 significant digits).
+    total_kgco2e = ma.fields.Function(lambda snapshot: snapshot.footprint["total_kgco2e"],
+                                      metadata={"type": "string"})
+    neutralisation_kgco2e = ma.fields.Function(lambda snapshot: snapshot.footprint["neutralisation_kgco2e"],
+                                               metadata={"type": "string"})
     credits_needed_t = ma.fields.Integer()
     respondents = ma.fields.Integer()
     attendance = ma.fields.Integer()

@@ -383,6 +383,7 @@ def dashboard(event_id: int):
         hidden_strata=hidden_strata, hidden_modes=hidden_modes, min_group=event_footprint.MIN_GROUP,
         expected=expected, coverage=(Decimal(respondents.count) / expected * 100) if expected else Decimal(0),
         stratum_labels=STRATUM_LABELS, mode_labels=TRAVEL_MODE_LABELS, warnings=warnings,
+        boundary_text=", ".join(str(BOUNDARY_LABELS[c]) for c in event.boundary),
         snapshots=event_footprint.list_snapshots(session=db_session, organisation_id=g.organisation.id,
                                                  event_id=event_id),
         snapshot_form=SnapshotForm(), can_organise=_can_organise(),
