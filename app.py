@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 
 from flask import Flask, g, jsonify, render_template, request
@@ -39,6 +40,7 @@ def create_app(settings: Settings | Mapping | None = None, *, database: Database
     register_blueprints(app)
     api = register_api(app)
     register_rate_limits(app, settings)
+    register_input_guards(app)
     register_error_handlers(app)
     register_cli(app)
     register_shell_context(app)
@@ -168,6 +170,25 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
         return jsonify(error={"code": code, "message": message, "fields": fields or {}}), status
     return render_template("errors/error.html", status=status, code=code, message=message,
                            fields=fields or {}), status
+
+
+_NUL_IN_JSON = re.compile(rb"\x00|\\u0000", re.IGNORECASE)
+
+
+def register_input_guards(app: Flask) -> None:
+    """Refuse U+0000 anywhere in a request: PostgreSQL cannot store it, so it must never reach a query."""
+
+    @app.before_request
+    def _refuse_nul():
+        bad = [name for name, value in request.args.items(multi=True) if "\x00" in name or "\x00" in value]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            bad += [name for name, value in request.form.items(multi=True) if "\x00" in name or "\x00" in value]
+        elif request.content_length and request.is_json and _NUL_IN_JSON.search(request.get_data(cache=True)):
+            bad.append("json")
+        if bad:
+            return error_response(400, "bad_request", "the NUL character (U+0000) is not accepted",
+                                  {name: ["contains U+0000"] for name in bad})
+        return None
 
 
 def register_error_handlers(app: Flask) -> None:

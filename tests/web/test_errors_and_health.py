@@ -80,3 +80,12 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
     with pytest.raises(SettingsError):
         Settings.from_env({"TANZHONG_ENV": "production", "TANZHONG_INSTANCE_DIR": str(tmp_path)})
+
+
+def test_a_nul_character_anywhere_is_a_clear_400_never_a_database_error(client):
+    assert client.get("/api/v1/factors", query_string={"version": "2025.1\x00"}).status_code == 400
+    assert client.get("/factors", query_string={"q": "beef\x00"}).status_code == 400
+    response = client.post("/api/v1/footprints/personal", data='{"food": [{"item": "beef\\u0000", "kg": "1"}]}',
+                           content_type="application/json")
+    assert response.status_code == 400 and "U+0000" in response.json["error"]["message"]
+    assert client.post("/login", data={"email": "a\x00@example.org", "password": "x"}).status_code == 400
