@@ -31,6 +31,7 @@ from meetings.forms import (
 )
 from meetings.models import BadgeCode, Event, TokenState
 from meetings.responses import AnswerError, AnswersClosed, BadgesRequired, BadgeUsed, LinkReplaced
+from meetings.schemas import MAX_NAME
 
 bp = Blueprint("attendee", __name__)
 DEVICE_COOKIE = "tz_device"
@@ -154,35 +155,81 @@ def _show_form(event: Event, form: AttendeeForm, *, action: str, result_url: str
     ), status
 
 
-def _answer(event: Event, *, submit, action: str, result_url: str, badge: BadgeCode | None, existing):
-    """The form (GET) or a submission (POST) of one event, by link or badge; `submit` stores the answers."""
-    if request.method == "GET":
+def _number(value: str):
+    """A posted number as the answers schema takes it: ASCII digits become an int, anything else stays text (and
+    the schema refuses it), a blank is left out."""
+    value = value.strip()
+    if not value:
+        return None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else value
+
+
+def answers_from(form) -> dict:
+    """The posted form as meetings.schemas.AttendeeAnswersSchema takes it; the schema does the validating."""
+    answers = {"origin": (form.get("origin_choice") or form.get("origin") or "").strip()}
+    for name in ("travel_mode", "cabin", "car_fuel"):
+        if form.get(name):
+            answers[name] = form[name]
+    trip = form.get("trip", "")
+    if trip:
+        answers["round_trip"] = {"return": True, "one_way": False}.get(trip, trip)
+    if form.get("distance_km", "").strip():
+        answers["distance_km"] = form["distance_km"].strip()
+    for name in ("car_occupancy", "hotel_nights"):
+        number = _number(form.get(name, ""))
+        if number is not None:
+            answers[name] = number
+    meals = {meal: _number(form.get(f"meals_{meal}", "")) for meal in ATTENDEE_MEAL_LABELS}
+    answers["meals"] = {meal: count for meal, count in meals.items() if count is not None}
+    return answers
+
+
+def _submitted(submit) -> tuple[AttendeeForm | None, tuple[str, ...]]:
+    """Store the posted answer through `submit(answers, name)`; (None, ()) when stored, else (form, suggestions).
+
+    A valid answer goes straight to the service, whose schema validates it: no WTForms form is built on the path
+    every attendee takes (CSRFProtect has already checked the token). Only a refused answer builds the form, whose
+    own validators say most problems in the reader's language; the service's reasons fill the rest. Refusals of
+    the link itself are left to the caller, which resolves the link again to say why.
+    """
+    error = None
+    name = request.form.get("name", "").strip()
+    try:
+        if len(name) > MAX_NAME:
+            raise ValidationError("name too long", fields={"name": ["too long"]})
+        submit(answers_from(request.form), name or None)
+        return None, ()
+    except (LinkReplaced, AnswersClosed, BadgeUsed, BadgesRequired, NotFound):
+        pass
+    except ValidationError as refused:
+        error = refused
+    form = AttendeeForm()
+    form.validate()
+    suggestions: tuple[str, ...] = ()
+    if isinstance(error, AnswerError):
+        target = form.field_for(error.field) or form.origin
+        target.errors = [*target.errors, answer_message(error.answer_code, error.params, error.message)]
+        suggestions = error.suggestions
+        if error.field == "origin" and form.origin_choice.data:
+            form.origin.data = form.origin_choice.data
+    elif error is not None:
+        for field_name, messages in (error.fields or {"_schema": [error.message]}).items():
+            target = form.field_for(field_name) or form.origin
+            if not target.errors:  # the form's own message, in the reader's language, says it already
+                target.errors = [*target.errors, *messages]
+    return form, suggestions
+
+
+def _form_page(event: Event, *, posted, action: str, result_url: str, badge: BadgeCode | None, existing):
+    """The form: a new or stored answer (GET), or the posted one with its errors (`posted`, status 422)."""
+    badge_text = meetings.format_badge_code(badge.code) if badge else None
+    if posted is None:
         if existing is not None and "edit" not in request.args:
             return redirect(result_url, 303)
         data = AttendeeForm.data_from(existing.answers, existing.display_name) if existing else None
         return _show_form(event, AttendeeForm(data=data), action=action,
-                          result_url=result_url if existing else None,
-                          badge=meetings.format_badge_code(badge.code) if badge else None)
-    form = AttendeeForm()
-    suggestions: tuple[str, ...] = ()
-    badge_text = meetings.format_badge_code(badge.code) if badge else None
-    if form.validate():  # CSRFProtect has already refused a POST without a valid token
-        try:
-            submit(form.answers(), form.name.data)
-        except (LinkReplaced, AnswersClosed, BadgeUsed, BadgesRequired, NotFound) as error:
-            return _refused(_refusal_of(error), event)  # the link changed state since the form was shown
-        except AnswerError as error:
-            target = form.field_for(error.field) or form.origin
-            target.errors = [*target.errors, answer_message(error.answer_code, error.params, error.message)]
-            suggestions = error.suggestions
-            if error.field == "origin" and form.origin_choice.data:
-                form.origin.data = form.origin_choice.data
-        except ValidationError as error:
-            for name, messages in (error.fields or {"_schema": [error.message]}).items():
-                target = form.field_for(name) or form.origin
-                target.errors = [*target.errors, *messages]
-        else:
-            return redirect(result_url, 303)
+                          result_url=result_url if existing else None, badge=badge_text)
+    form, suggestions = posted
     return _show_form(event, form, action=action, result_url=result_url if existing else None,
                       suggestions=suggestions, badge=badge_text, status=422)
 
@@ -204,8 +251,15 @@ def _result(event: Event, response, *, editable: bool, edit_url: str):
 @bp.route("/m/<token>", methods=["GET", "POST"])
 def answer(token: str):
     db = get_session()
-    event, state = meetings.resolve_public_token(session=db, token=token)
     device = _device_token()
+    posted = None
+    if request.method == "POST":
+        form, suggestions = _submitted(lambda answers, name: responses.submit_by_link(
+            session=db, token=token, device_token=device, answers=answers, display_name=name))
+        if form is None:
+            return redirect(url_for(".mine", token=token), 303)
+        posted = (form, suggestions)
+    event, state = meetings.resolve_public_token(session=db, token=token)
     if state != TokenState.active:
         answered = state == TokenState.closed and responses.response_of_device(
             session=db, event_id=event.id, device_token=device) is not None
@@ -213,12 +267,8 @@ def answer(token: str):
     if event.require_badge_codes:
         return _refused("badges_required", event)
     existing = responses.response_of_device(session=db, event_id=event.id, device_token=device)
-
-    def submit(answers, name):
-        responses.submit_by_link(session=db, token=token, device_token=device, answers=answers, display_name=name)
-
-    return _answer(event, submit=submit, action=url_for(".answer", token=token),
-                   result_url=url_for(".mine", token=token), badge=None, existing=existing)
+    return _form_page(event, posted=posted, action=url_for(".answer", token=token),
+                      result_url=url_for(".mine", token=token), badge=None, existing=existing)
 
 
 @bp.get("/m/<token>/mine")
@@ -250,18 +300,20 @@ def _badge(code: str):
 
 @bp.route("/m/b/<code>", methods=["GET", "POST"])
 def badge_answer(code: str):
+    posted = None
+    if request.method == "POST":
+        device = _device_token()
+        form, suggestions = _submitted(lambda answers, name: responses.submit_by_badge(
+            session=get_session(), code=code, device_token=device, answers=answers, display_name=name))
+        if form is None:
+            return redirect(url_for(".badge_mine", code=meetings.normalise_badge_code(code)), 303)
+        posted = (form, suggestions)
     db, event, badge, state, existing = _badge(code)
     if state != TokenState.active:
         answered = state == TokenState.closed and existing is not None
         return _refused(state, event, answered_url=url_for(".badge_mine", code=badge.code) if answered else None)
-    device = _device_token()
-
-    def submit(answers, name):
-        responses.submit_by_badge(session=db, code=badge.code, device_token=device, answers=answers,
-                                  display_name=name)
-
-    return _answer(event, submit=submit, action=url_for(".badge_answer", code=badge.code),
-                   result_url=url_for(".badge_mine", code=badge.code), badge=badge, existing=existing)
+    return _form_page(event, posted=posted, action=url_for(".badge_answer", code=badge.code),
+                      result_url=url_for(".badge_mine", code=badge.code), badge=badge, existing=existing)
 
 
 @bp.get("/m/b/<code>/mine")

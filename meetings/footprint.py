@@ -16,14 +16,13 @@ same way, so respondents and non-respondents are counted alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow, localcontext
 from functools import lru_cache
 
-from sqlalchemy import Numeric, func, literal
-from sqlalchemy import select as sa_select
+from sqlalchemy import func, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -58,7 +57,7 @@ from errors import Conflict, NotFound, ValidationError
 from factors import FactorSet, default_factor_set
 from meetings import service
 from meetings.inputs import MEAL_COLUMNS
-from meetings.models import AttendeeResponse, Event, EventFootprintSnapshot, Registration, exact_kg
+from meetings.models import Event, EventFootprintSnapshot, Registration
 
 # The boundary category of each part of an attendee's answer.
 PART_BOUNDARY = {"travel": "attendee_travel", "lodging": "attendee_lodging", "meals": "catering"}
@@ -95,46 +94,96 @@ class EventFootprint:
     warnings: tuple[tuple[str, dict], ...] = field(default_factory=tuple)  # (code, params) for the page
 
 
-def load_respondents(session: Session, event: Event) -> Respondents:
-    """Every response's total (within the boundary), stratum and mode, and the parts summed, in a few queries."""
-    t = AttendeeResponse.__table__.c
+_PART_COLUMNS = {"travel": "travel_kgco2e", "lodging": "lodging_kgco2e", "meals": "meals_kgco2e"}
+# Room for every digit of a sum of 100,000s of kg: any rounding raises (decimal.Inexact) instead of passing.
+_EXACT_SUM = Context(prec=1000, traps=[Inexact, InvalidOperation, Overflow])
+
+
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """The exact sum, in C (sum() under a wide context): calculators.footprint.dsum's result, several times faster."""
+    with localcontext(_EXACT_SUM):
+        return sum(values, ZERO)
+
+
+def load_respondents(session: Session, event: Event, *, strata: bool = True, modes: bool = True) -> Respondents:
+    """Every response's total (within the boundary), and its stratum and mode when asked; the parts summed.
+
+    Plain SQL read straight from the driver: no ORM object and no per-value type hook for 100,000 rows. In id
+    order, because the bootstrap resamples by position: the same answers must give the same interval.
+    """
     counted = [part for part, category in PART_BOUNDARY.items() if category in event.boundary]
-    columns = {"travel": t.travel_kgco2e, "lodging": t.lodging_kgco2e, "meals": t.meals_kgco2e}
-    read = {part: exact_kg(column) for part, column in columns.items()}
     everything = len(counted) == len(PART_BOUNDARY)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    where = t.event_id == event.id
-    if postgres:
+    labels = [name for name, wanted in (("stratum", strata), ("travel_mode", modes)) if wanted]
+    where = {"event_id": event.id}
+    if session.get_bind().dialect.name == "postgresql":
         # NUMERIC arithmetic is exact: the in-boundary total and the sums are the database's.
-        total = exact_kg(t.total_kgco2e if everything else
-                         sum((columns[p] for p in counted), start=literal(0, Numeric())))
-        # In id order: the bootstrap resamples by position, so the same answers must give the same interval.
-        rows = session.execute(sa_select(total, t.stratum, t.travel_mode).where(where).order_by(t.id)).all()
-        totals = tuple(row[0] for row in rows)
-        strata = tuple(row[1].value for row in rows)
-        modes = tuple(row[2] for row in rows)
-        sums = session.execute(sa_select(*(exact_kg(func.sum(columns[p])) for p in counted)).where(where)).one() \
-            if counted else ()
+        total = "total_kgco2e" if everything else " + ".join(["0", *(_PART_COLUMNS[p] for p in counted)])
+        cursor = session.connection().connection.cursor()  # the driver's rows: SQLAlchemy's cost more than the query
+        try:
+            cursor.execute(f"SELECT {', '.join([total, *labels])} FROM attendee_response "  # noqa: S608
+                           "WHERE event_id = %s ORDER BY id", (event.id,))
+            columns = list(zip(*cursor.fetchall(), strict=True)) or [()] * (1 + len(labels))
+        finally:
+            cursor.close()
+        totals, named = tuple(columns[0]), dict(zip(labels, columns[1:], strict=True))
+        sums = ", ".join(["count(*)", *(f"sum({_PART_COLUMNS[p]})" for p in counted)])
+        _count, *sums = session.execute(text(f"SELECT {sums} FROM attendee_response "  # noqa: S608
+                                             "WHERE event_id = :event_id"), where).one()
         parts = {p: (s if s is not None else ZERO) for p, s in zip(counted, sums, strict=True)}
-        versions = session.execute(sa_select(t.factor_set).where(where).distinct()).scalars().all()
+        versions = session.execute(text("SELECT DISTINCT factor_set FROM attendee_response "
+                                        "WHERE event_id = :event_id"), where).scalars().all()
     else:
-        # Text on SQLite: one query for the needed columns, the Decimals summed here.
-        first = [exact_kg(t.total_kgco2e)] if everything else []
-        rows = session.execute(sa_select(t.stratum, t.factor_set, t.travel_mode, *first,
-                                         *(read[p] for p in counted)).where(where).order_by(t.id)).all()
-        strata = tuple(row[0].value for row in rows)
-        modes = tuple(row[2] for row in rows)
-        offset = 3 + len(first)
-        totals = tuple(row[3] for row in rows) if everything else tuple(dsum(row[offset:]) for row in rows)
-        parts = {p: dsum(row[offset + i] for row in rows) for i, p in enumerate(counted)}
-        versions = {row[1] for row in rows}
-    return Respondents(len(strata), totals, strata, modes, parts, tuple(sorted(versions)))
+        totals, named, parts, versions = _sqlite_respondents(session, event.id, counted, labels)
+    return Respondents(len(totals), totals, named.get("stratum", ()), named.get("travel_mode", ()), parts,
+                       tuple(sorted(versions)))
 
 
-def event_footprint_of(*, session: Session, event: Event, factor_set: FactorSet | None = None) -> EventFootprint:
-    """The event's footprint now: organiser lines, the respondents' sums, and the non-respondents estimated."""
+def _sqlite_respondents(session: Session, event_id: int, counted: list[str], labels: list[str]):
+    """SQLite keeps kg as text (its NUMERIC is a float), so nothing is summed in SQL; yet 100,000 rows of four kg
+    columns are too many to bring into Python. So, two queries:
+
+    - each response's total (less the parts outside the boundary), in id order, read with the driver's own
+      cursor (SQLAlchemy's row objects would cost more than the query);
+    - lodging and meals grouped by value with their counts (hotel nights and meals take few values), summed as
+      Σ value × count. Travel, whose values all differ, is what remains: total = travel + lodging + meals holds
+      exactly on every row, so it holds for the sums.
+
+    Every step is exact Decimal arithmetic. Returns (totals, {label: column}, part sums, factor-set versions).
+    """
+    excluded = [_PART_COLUMNS[p] for p in PART_BOUNDARY if p not in counted]
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(f"SELECT {', '.join([*labels, 'total_kgco2e', *excluded])} "  # noqa: S608
+                       "FROM attendee_response WHERE event_id = ? ORDER BY id", (event_id,))
+        columns = list(zip(*cursor.fetchall(), strict=True)) or [()] * (len(labels) + 1 + len(excluded))
+        cursor.execute("SELECT lodging_kgco2e, meals_kgco2e, factor_set, count(*) FROM attendee_response "
+                       "WHERE event_id = ? GROUP BY lodging_kgco2e, meals_kgco2e, factor_set", (event_id,))
+        groups = cursor.fetchall()
+    finally:
+        cursor.close()
+    named = dict(zip(labels, columns, strict=False))
+    totals = tuple(map(Decimal, columns[len(labels)]))
+    if excluded:
+        outside = [tuple(map(Decimal, column)) for column in columns[len(labels) + 1:]]
+        totals = tuple(exact_sum((total, *(-kg for kg in kgs))) for total, *kgs in zip(totals, *outside,
+                                                                                        strict=True))
+    parts = {"lodging": exact_sum(Decimal(lodging) * count for lodging, _meals, _version, count in groups),
+             "meals": exact_sum(Decimal(meals) * count for _lodging, meals, _version, count in groups)}
+    if "travel" in counted:
+        parts["travel"] = exact_sum((exact_sum(totals), *(-parts[p] for p in counted if p != "travel")))
+    return totals, named, {part: parts[part] for part in counted}, {version for *_kg, version, _n in groups}
+
+
+def event_footprint_of(*, session: Session, event: Event, factor_set: FactorSet | None = None,
+                       segments: bool = False) -> EventFootprint:
+    """The event's footprint now: organiser lines, the respondents' sums, and the non-respondents estimated.
+
+    With `segments`, each respondent's stratum and mode are read too (the dashboard's segment views); the strata
+    are read anyway when a registration list stratifies the extrapolation.
+    """
     factor_set = factor_set or default_factor_set()
-    respondents = load_respondents(session, event)
+    registrants = _registrants(session, event)
+    respondents = load_respondents(session, event, strata=segments or bool(registrants), modes=segments)
     warnings: list[tuple[str, dict]] = []
     grouped: list[tuple[str, LineItem]] = []
     try:
@@ -154,8 +203,8 @@ def event_footprint_of(*, session: Session, event: Event, factor_set: FactorSet 
             label, label_zh = labels[part]
             grouped.append((group, LineItem(group, label, label_zh, kg, "kg CO2e", "", ONE, "kg CO2e/kg CO2e", kg,
                                             "", (note,))))
-    extrapolation, lines, population, basis, assumptions = _extrapolation(session, event, factor_set,
-                                                                          respondents, warnings)
+    extrapolation, lines, population, basis, assumptions = _extrapolation(event, factor_set, respondents,
+                                                                          registrants, warnings)
     grouped += [("extrapolated", line) for line in lines]
     items = tuple(item for _, item in grouped)
     footprint = Footprint("event", factor_set.version, items, assumptions, extrapolation)
@@ -201,12 +250,12 @@ def _registrants(session: Session, event: Event) -> dict[str, int]:
     return {stratum.value: count for stratum, count in rows}
 
 
-def _extrapolation(session: Session, event: Event, factor_set: FactorSet, respondents: Respondents,
+def _extrapolation(event: Event, factor_set: FactorSet, respondents: Respondents, registrants: dict[str, int],
                    warnings: list):
     counted_parts = tuple(p for p, category in PART_BOUNDARY.items() if category in event.boundary)
     if not counted_parts:
         return None, [], 0, "none", ()
-    registrants = _registrants(session, event)
+    registrants = dict(registrants)
     n = respondents.count
     if registrants:
         basis = "registrations"

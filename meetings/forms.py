@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from babel import support
+from flask_babel import get_babel, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -19,6 +21,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
@@ -328,7 +331,37 @@ def _small_count(maximum: int, label=None) -> IntegerField:
                         widget=NumberInput(step=1, min=0, max=maximum))
 
 
+_WTFORMS_CATALOGS: dict[str, support.Translations] = {}
+
+
+class _WTFormsCatalog:
+    """WTForms' own messages in the reader's language; the catalog is read once per language and process, and
+    only when a message is needed (Flask-WTF reads the file on every request, a sixth of a submission's time)."""
+
+    def _catalog(self) -> support.Translations:
+        babel = get_babel()
+        key = babel.locale_selector() if babel.locale_selector else ""  # a plain name: no Locale.parse per request
+        catalog = _WTFORMS_CATALOGS.get(key)
+        if catalog is None:
+            catalog = _WTFORMS_CATALOGS[key] = support.Translations.load(messages_path(), [get_locale()],
+                                                                         domain="wtforms")
+        return catalog
+
+    def gettext(self, string: str) -> str:
+        return self._catalog().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._catalog().ungettext(singular, plural, n)
+
+
+_WTFORMS_CATALOG = _WTFormsCatalog()
+
+
 class AttendeeForm(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            return _WTFORMS_CATALOG
+
     origin = StringField(_l("Where did you travel from?"),
                          validators=[InputRequired(message=_l("Tell us the city or airport you came from.")),
                                      Length(max=100)])

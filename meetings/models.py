@@ -196,13 +196,14 @@ class AttendeeResponse(SQLModel, table=True):
     __tablename__ = "attendee_response"
     __table_args__ = (
         # The last line of defence against a double tap or a retry: one row per device (per badge in badge mode).
-        # Its leading column also serves every lookup by event.
         UniqueConstraint("event_id", "device_key_hash"),
         *(_non_negative(f"{part}_kgco2e") for part in ("total", *RESPONSE_PARTS)),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE")
+    # Its own index: SQLite keeps an index's rows in rowid order, so an event's responses are read in the order
+    # they came without a sort (the footprint reads 100,000 of them).
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     # SHA-256 of the random token in the device's cookie: the table never holds a value that could be replayed.
     device_key_hash: str = Field(max_length=64)
     # One answer per badge code: a second device presenting a used code is refused by this constraint.

@@ -184,10 +184,13 @@ def suggest_places(query: str, limit: int = MAX_SUGGESTIONS) -> list[str]:
 # ---- answering ---------------------------------------------------------------------------------------------------
 
 
+_ANSWERS = AttendeeAnswersSchema()  # built once: a schema instance is reusable and costs to build
+
+
 def validate_answers(raw: Mapping) -> dict:
     """The answers as AttendeeAnswersSchema loads them, or a ValidationError naming each bad field."""
     try:
-        return AttendeeAnswersSchema().load(raw)
+        return _ANSWERS.load(raw)
     except ma.ValidationError as error:
         fields = _flatten(error.messages)
         first = next(iter(fields))
@@ -253,7 +256,7 @@ def compute_answers(raw: Mapping, event: Event, factor_set: FactorSet | None = N
             raise AnswerError("travel_mode", "local_mode_far", f"{km} km is far for that: choose how you "
                                                                f"travelled most of the way", km=km)
     footprint = compute_footprint("personal", personal_request(answers, origin, event), factor_set)
-    return AttendeeAnswersSchema().dump(answers), origin, footprint
+    return _ANSWERS.dump(answers), origin, footprint
 
 
 def _km_to_venue(origin: Place, event: Event) -> Decimal | None:
@@ -267,7 +270,7 @@ def submit_by_link(*, session: Session, token: str, device_token: str, answers: 
                    display_name: str | None = None, now: datetime | None = None,
                    factor_set: FactorSet | None = None) -> Submitted:
     """Store (or replace) this device's answer to the event behind a scanned link."""
-    event, state = service.resolve_public_token(session=session, token=token, now=now)
+    event, state = service.answer_target(session=session, token=token, now=now)
     _refuse(state, event)
     if event.require_badge_codes:
         raise BadgesRequired("this meeting takes one answer per badge code: scan the code on your badge")
@@ -302,6 +305,27 @@ def _badge_answer_key(session: Session, badge: BadgeCode) -> str | None:
                         .where(AttendeeResponse.badge_code_id == badge.id)).first()
 
 
+_UPDATED_ON_CONFLICT = ("badge_code_id", "display_name", "answers", "origin_code", "origin_country", "origin_province",
+                        "stratum", "travel_mode", "factor_set", "total_kgco2e", "travel_kgco2e", "lodging_kgco2e",
+                        "meals_kgco2e", "updated_at")
+
+
+@lru_cache(maxsize=4)
+def _upsert(dialect: str):
+    """INSERT ... ON CONFLICT (event_id, device_key_hash) DO UPDATE, built once per dialect (values bound per call).
+
+    One statement, atomic under concurrency: the UNIQUE (event_id, device_key_hash) turns a second insert from
+    the same device (a double tap, a retry, an edit) into an update of the first row. Returns the row's id and
+    whether it was created.
+    """
+    table = AttendeeResponse.__table__
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.event_id, table.c.device_key_hash],
+        set_={name: statement.excluded[name] for name in _UPDATED_ON_CONFLICT},
+    ).returning(table.c.id, table.c.created_at == table.c.updated_at)
+
+
 def _store(session: Session, event: Event, key: str, badge: BadgeCode | None, raw: Mapping,
            display_name: str | None, now: datetime | None, factor_set: FactorSet | None) -> Submitted:
     factor_set = factor_set or default_factor_set()
@@ -319,20 +343,9 @@ def _store(session: Session, event: Event, key: str, badge: BadgeCode | None, ra
         "total_kgco2e": footprint.total_kgco2e, "travel_kgco2e": parts["travel"],
         "lodging_kgco2e": parts["lodging"], "meals_kgco2e": parts["meals"], "created_at": now, "updated_at": now,
     }
-    table = AttendeeResponse.__table__
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values)
-    # One statement, atomic under concurrency: the UNIQUE (event_id, device_key_hash) turns a second insert
-    # from the same device (a double tap, a retry, an edit) into an update of the first row.
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.event_id, table.c.device_key_hash],
-        set_={name: statement.excluded[name] for name in values if name not in
-              ("event_id", "device_key_hash", "created_at")},
-    ).returning(table.c.id, table.c.created_at == table.c.updated_at)
     try:
         with transaction(session):
-            response_id, created = session.execute(statement).one()
+            response_id, created = session.execute(_upsert(session.get_bind().dialect.name), values).one()
             if badge is not None:
                 session.execute(update(BadgeCode).where(BadgeCode.id == badge.id, BadgeCode.used_at.is_(None))
                                 .values(used_at=now))

@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, insert, update
+from sqlalchemy import bindparam, case, delete, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -171,6 +172,40 @@ def resolve_public_token(*, session: Session, token: str,
     if (now or utcnow()) >= event.closes_at:
         return event, TokenState.closed
     return event, TokenState(link.state.value)
+
+
+@dataclass(frozen=True)
+class AnswerTarget:
+    """What storing an attendee's answer needs of an event, read without loading the whole event."""
+
+    id: int
+    city_code: str
+    province: str
+    closes_at: datetime
+    require_badge_codes: bool
+
+
+@lru_cache(maxsize=1)
+def _answer_target_query():
+    # Built once: on the busiest path of the service, building the statement cost as much as running it.
+    return (select(EventLink.state, Event.id, Event.city_code, Event.province, Event.closes_at,
+                   Event.require_badge_codes)
+            .join(Event, Event.id == EventLink.event_id).where(EventLink.token == bindparam("token")))
+
+
+def answer_target(*, session: Session, token: str,
+                  now: datetime | None = None) -> tuple[AnswerTarget | None, TokenState]:
+    """resolve_public_token for the submission path: the same states, five columns instead of an Event."""
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        return None, TokenState.unknown
+    row = session.execute(_answer_target_query(), {"token": token}).first()
+    if row is None:
+        return None, TokenState.unknown
+    state, *columns = row
+    target = AnswerTarget(*columns)
+    if (now or utcnow()) >= target.closes_at:
+        return target, TokenState.closed
+    return target, TokenState(state.value)
 
 
 def import_registrations(*, session: Session, organisation_id: int, event_id: int,

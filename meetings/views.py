@@ -360,7 +360,7 @@ def _group_rows(result) -> list[tuple[str, str, Decimal, Decimal]]:
 def dashboard(event_id: int):
     db_session = get_session()
     event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
-    result = event_footprint.event_footprint_of(session=db_session, event=event)
+    result = event_footprint.event_footprint_of(session=db_session, event=event, segments=True)
     respondents = result.respondents
     rows = _group_rows(result)
     unit_t = _("t CO₂e")

@@ -80,9 +80,15 @@ def upgrade() -> None:
     # One row per device (per badge in badge mode): a double tap or a retry can never make two.
     sa.UniqueConstraint('event_id', 'device_key_hash', name=op.f('uq_attendee_response_event_id_device_key_hash'))
     )
+    with op.batch_alter_table('attendee_response', schema=None) as batch_op:
+        # Rows of one event in the order they came (rowid order on SQLite), for the footprint's one read of them all.
+        batch_op.create_index(batch_op.f('ix_attendee_response_event_id'), ['event_id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('attendee_response', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attendee_response_event_id'))
+
     op.drop_table('attendee_response')
     with op.batch_alter_table('event_footprint_snapshot', schema=None) as batch_op:
         batch_op.drop_index('uq_event_footprint_snapshot_one_current', sqlite_where=sa.text('is_current'), postgresql_where=sa.text('is_current'))
