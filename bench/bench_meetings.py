@@ -157,7 +157,7 @@ def _first_visit(base: str, path: str) -> tuple[str, str]:
         jar = SimpleCookie()
         for header in response.headers.get_all("Set-Cookie"):
             jar.load(header)
-    return jar["session"].value, re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    return jar["session"].value, re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def _count(engine, event_id: int) -> int:

@@ -24,6 +24,7 @@ from meetings import service as meetings
 from meetings.forms import (
     ATTENDEE_MEAL_LABELS,
     CABIN_LABELS,
+    CAR_FUEL_LABELS,
     TRAVEL_MODE_LABELS,
     TRIP_LABELS,
     AttendeeForm,
@@ -150,7 +151,7 @@ def _show_form(event: Event, form: AttendeeForm, *, action: str, result_url: str
     return render_template(
         "meetings/attendee/form.html", event=event, form=form, action=action, result_url=result_url,
         suggestions=suggestions, badge=badge, mode_labels=TRAVEL_MODE_LABELS, cabin_labels=CABIN_LABELS,
-        trip_labels=TRIP_LABELS,
+        trip_labels=TRIP_LABELS, fuel_labels=CAR_FUEL_LABELS,
         meal_labels=ATTENDEE_MEAL_LABELS, closes_at=_close_text(event),
     ), status
 

@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 
 from calculators.enterprise import ElectricityUse, FuelUse, MaterialUse, WasteDisposal
 from calculators.event import (
+    BOOTSTRAP_MAX_RESPONDENTS,
     DEFAULT_SAMPLES,
     DEFAULT_SEED,
     DEFAULT_SHRINKAGE_K,
@@ -280,13 +281,16 @@ def _extrapolation(event: Event, factor_set: FactorSet, respondents: Respondents
     defaults = _stratum_defaults(factor_set, event.meeting_type.value, counted_parts)
     profile = MEETING_PROFILES[event.meeting_type.value]
     overall = dsum(mul(profile.shares[s], defaults[s]) for s in STRATA)
+    # Below 5,000 respondents the interval is a bootstrap of up to a second: a dashboard refreshing every minute
+    # recomputes it only when an answer, the attendance or the registrations changed. Above, the normal
+    # approximation is quick, and a cache would hold 100,000s of totals.
+    compute = _extrapolate if respondents.count <= BOOTSTRAP_MAX_RESPONDENTS else _extrapolate.__wrapped__
     try:
         if registrants:
-            extrapolation = _extrapolate(respondents.totals, None, respondents.strata,
-                                         tuple(sorted(registrants.items())),
-                                         tuple(sorted({**defaults, UNKNOWN_STRATUM: overall}.items())), None)
+            extrapolation = compute(respondents.totals, None, respondents.strata, tuple(sorted(registrants.items())),
+                                    tuple(sorted({**defaults, UNKNOWN_STRATUM: overall}.items())), None)
         else:
-            extrapolation = _extrapolate(respondents.totals, population, None, None, None, overall)
+            extrapolation = compute(respondents.totals, population, None, None, None, overall)
     except CalculationError as error:  # pragma: no cover - the population is raised to the answers above
         raise ValidationError(f"the extrapolation cannot be computed: {error}") from None
     lines = [_extrapolated_line(estimate, extrapolation) for estimate in extrapolation.strata
@@ -299,8 +303,6 @@ def _extrapolation(event: Event, factor_set: FactorSet, respondents: Respondents
 @lru_cache(maxsize=64)
 def _extrapolate(totals: tuple[Decimal, ...], population: int | None, strata: tuple[str, ...] | None,
                  registrants: tuple | None, defaults: tuple | None, overall: Decimal | None) -> Extrapolation:
-    # Pure and, below 5,000 respondents, a bootstrap of a second or so: a dashboard refreshing every minute
-    # recomputes it only when an answer, the attendance or the registrations changed.
     if registrants is not None:
         return extrapolate(totals, strata=strata, registrants_by_stratum=dict(registrants),
                            default_kgco2e_by_stratum=dict(defaults), shrinkage_k=DEFAULT_SHRINKAGE_K,

@@ -31,6 +31,7 @@ from meetings.inputs import MEAL_TYPES
 from meetings.models import RESPONSE_PARTS, AttendeeResponse, BadgeCode, Event, TokenState, exact_kg
 from meetings.registrations import stratum_of
 from meetings.schemas import LOCAL_MODES, MAX_NAME, AttendeeAnswersSchema
+from meetings.service import AnswerTarget
 
 DEVICE_TOKEN_BYTES = 32
 _DEVICE_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
@@ -209,7 +210,7 @@ def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def personal_request(answers: Mapping, origin: Place, event: Event) -> dict:
+def personal_request(answers: Mapping, origin: Place, event: Event | AnswerTarget) -> dict:
     """The personal-footprint request (footprints.schemas shape) of one attendee's answers."""
     legs = []
     mode = answers["travel_mode"]
@@ -241,7 +242,7 @@ def footprint_parts(footprint: Footprint) -> dict[str, Decimal]:
     return {part: dsum(values) for part, values in parts.items()}
 
 
-def compute_answers(raw: Mapping, event: Event, factor_set: FactorSet | None = None):
+def compute_answers(raw: Mapping, event: Event | AnswerTarget, factor_set: FactorSet | None = None):
     """(answers as stored, the origin place, the footprint): everything but the write."""
     answers = validate_answers(raw)
     origin = resolve_origin(answers["origin"])
@@ -259,7 +260,7 @@ def compute_answers(raw: Mapping, event: Event, factor_set: FactorSet | None = N
     return _ANSWERS.dump(answers), origin, footprint
 
 
-def _km_to_venue(origin: Place, event: Event) -> Decimal | None:
+def _km_to_venue(origin: Place, event: Event | AnswerTarget) -> Decimal | None:
     try:
         return distance_km(origin, resolve_place(event.city_code))
     except UnknownPlace:  # pragma: no cover - an event's city is checked when it is saved
@@ -326,7 +327,7 @@ def _upsert(dialect: str):
     ).returning(table.c.id, table.c.created_at == table.c.updated_at)
 
 
-def _store(session: Session, event: Event, key: str, badge: BadgeCode | None, raw: Mapping,
+def _store(session: Session, event: Event | AnswerTarget, key: str, badge: BadgeCode | None, raw: Mapping,
            display_name: str | None, now: datetime | None, factor_set: FactorSet | None) -> Submitted:
     factor_set = factor_set or default_factor_set()
     answers, origin, footprint = compute_answers(raw, event, factor_set)

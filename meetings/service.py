@@ -1,4 +1,7 @@
-"""Use cases of meetings: events, public links, registration lists and badge codes, scoped by organisation."""
+"""Use cases of meetings: events, public links, registration lists and badge codes, scoped by organisation.
+
+Attendee responses are in meetings.responses, the event footprint and its snapshots in meetings.footprint.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +31,16 @@ from meetings.inputs import (
     WASTE_KEYS,
     MeetingType,
 )
-from meetings.models import BadgeCode, Event, EventLink, LinkState, Registration, Stratum, TokenState
+from meetings.models import (
+    AttendeeResponse,
+    BadgeCode,
+    Event,
+    EventLink,
+    LinkState,
+    Registration,
+    Stratum,
+    TokenState,
+)
 from meetings.registrations import GREATER_CHINA_OUTSIDE_MAINLAND, parse_registrations
 
 # Venues are in mainland China (the grid factor is chosen by province), which keeps one civil time.
@@ -333,19 +345,21 @@ def _new_badge_code() -> str:
 
 
 def _restratify(session: Session, event: Event) -> None:
-    """Place every resolved registration again after the event moved (same rule as registrations.stratum_of)."""
-    session.exec(
-        update(Registration)
-        .where(Registration.event_id == event.id, Registration.origin_country.is_not(None))
-        .values(stratum=case(
-            (Registration.origin_code == event.city_code, Stratum.same_city.value),
-            ((Registration.origin_country == "CN") & (Registration.origin_province == event.province),
-             Stratum.same_province.value),
-            (Registration.origin_country == "CN", Stratum.other_province.value),
-            (Registration.origin_country.in_(GREATER_CHINA_OUTSIDE_MAINLAND), Stratum.hk_mo_tw.value),
-            else_=Stratum.international.value,
-        ))
-    )
+    """Place every resolved registration and every answer again after the event moved (registrations.stratum_of's
+    rule). The answers' kg stay as computed: they are the trips people made."""
+    for table in (Registration, AttendeeResponse):
+        session.exec(
+            update(table)
+            .where(table.event_id == event.id, table.origin_country.is_not(None))
+            .values(stratum=case(
+                (table.origin_code == event.city_code, Stratum.same_city.value),
+                ((table.origin_country == "CN") & (table.origin_province == event.province),
+                 Stratum.same_province.value),
+                (table.origin_country == "CN", Stratum.other_province.value),
+                (table.origin_country.in_(GREATER_CHINA_OUTSIDE_MAINLAND), Stratum.hk_mo_tw.value),
+                else_=Stratum.international.value,
+            ))
+        )
 
 
 # ---- validation of event values -------------------------------------------------------------------------------

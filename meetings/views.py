@@ -424,7 +424,7 @@ def export_xlsx(event_id: int):
 @bp.post("/events/<int:event_id>/snapshots")
 @organisation_required("organise")
 def take_snapshot(event_id: int):
-    SnapshotForm().validate_on_submit()  # CSRFProtect has already refused a POST without a valid token
+    # The form is only its CSRF token, which CSRFProtect has already checked.
     snapshot = event_footprint.take_snapshot(session=get_session(), organisation_id=g.organisation.id,
                                              event_id=event_id, taken_by_id=current_user.id)
     flash(_("The footprint was frozen: %(tonnes)s t CO₂e, %(credits)d t of credits needed (factor set %(version)s).",

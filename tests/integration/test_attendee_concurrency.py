@@ -72,7 +72,7 @@ def _first_visit(port: int, path: str) -> tuple[str, str]:
         jar.load(header)
     connection.close()
     cookies = "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
-    return cookies, re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    return cookies, re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def _post_together(port: int, path: str, cookies: str, body: str, count: int) -> list[int]:

@@ -253,3 +253,18 @@ def test_the_event_page_links_to_its_dashboard(client, session):
     event = make_event(session, org)
     html = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert re.search(rf'href="/events/{event.id}/dashboard"', html)
+
+
+def test_moving_the_event_places_the_answers_again(session):
+    org = make_organisation(session)
+    event = make_event(session, org)  # in Guangzhou
+    make_attendee_response(session, event, origin="深圳")
+    assert _strata(session, event) == ["same_province"]
+    meetings.update_event(session=session, organisation_id=org.id, event_id=event.id, values={"city": "深圳"})
+    assert _strata(session, event) == ["same_city"]
+
+
+def _strata(session, event) -> list[str]:
+    session.expire_all()
+    return [r.stratum.value for r in session.exec(select(AttendeeResponse)
+                                                  .where(AttendeeResponse.event_id == event.id)).all()]
