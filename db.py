@@ -76,7 +76,8 @@ class ExactDecimal(TypeDecorator):
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return Decimal(value).normalize() if not isinstance(value, Decimal) else value.normalize()
+        # No normalize(): it rounds to the context's 28 digits, and stored kg may carry more.
+        return value if isinstance(value, Decimal) else Decimal(value)
 
 
 def make_engine(url: str, **kwargs) -> Engine:
