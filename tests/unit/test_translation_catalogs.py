@@ -28,6 +28,12 @@ def _catalog(locale: str):
         return read_po(handle)
 
 
+def _translated(message) -> bool:
+    # A plural entry's string is a tuple of forms; every form must be filled in.
+    forms = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    return all(forms)
+
+
 def test_every_message_is_in_both_catalogs_and_translated_into_chinese():
     messages = _extracted()
     assert len(messages) > 50, "extraction found too few messages; is the extractor configured?"
@@ -35,7 +41,7 @@ def test_every_message_is_in_both_catalogs_and_translated_into_chinese():
     missing = [f"{where}: {msgid!r} missing from {name}" for msgid, where in messages.items()
                for name, catalog in (("zh_CN", zh), ("en", en)) if catalog.get(msgid) is None]
     untranslated = [f"{where}: {msgid!r} has no zh_CN translation" for msgid, where in messages.items()
-                    if zh.get(msgid) is not None and not zh.get(msgid).string]
+                    if zh.get(msgid) is not None and not _translated(zh.get(msgid))]
     fuzzy = [m.id for m in zh if m.id and m.fuzzy]
     assert not missing, "\n".join(missing)
     assert not untranslated, "\n".join(untranslated)
