@@ -325,12 +325,13 @@ def _attendees(event: EventInput, factor_set: FactorSet, totals: list[Decimal], 
             lines.extend(_default_lines(factor_set, event, estimate.stratum, estimate.non_respondents))
         else:
             used_default = used_default or estimate.weight != ONE
-            lines.append(_extrapolated_line(estimate, extrapolation))
+            lines.append(extrapolated_line(estimate, extrapolation))
     assumptions = (_profile_assumptions(event.meeting_type, profile) if used_default else ())
     return extrapolation, lines, assumptions
 
 
-def _extrapolated_line(estimate: StratumEstimate, extrapolation: Extrapolation) -> LineItem:
+def extrapolated_line(estimate: StratumEstimate, extrapolation: Extrapolation) -> LineItem:
+    """The line of one stratum's non-respondents: their count × the per-attendee estimate, flagged estimated."""
     who = "all attendees" if estimate.stratum == ALL else f"{estimate.stratum} attendees"
     if estimate.respondents == 0:
         basis = "no respondents in this stratum: the meeting type's default mix"

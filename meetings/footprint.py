@@ -38,6 +38,7 @@ from calculators.event import (
     EventInput,
     default_attendee,
     extrapolate,
+    extrapolated_line,
     organiser_items,
 )
 from calculators.footprint import (
@@ -293,7 +294,7 @@ def _extrapolation(event: Event, factor_set: FactorSet, respondents: Respondents
             extrapolation = compute(respondents.totals, population, None, None, None, overall)
     except CalculationError as error:  # pragma: no cover - the population is raised to the answers above
         raise ValidationError(f"the extrapolation cannot be computed: {error}") from None
-    lines = [_extrapolated_line(estimate, extrapolation) for estimate in extrapolation.strata
+    lines = [extrapolated_line(estimate, extrapolation) for estimate in extrapolation.strata
              if estimate.non_respondents]
     used_default = any(e.default_kgco2e is not None for e in extrapolation.strata if e.non_respondents)
     assumptions = _assumptions(event.meeting_type.value, counted_parts) if used_default else ()
@@ -322,23 +323,6 @@ def _stratum_defaults(factor_set: FactorSet, meeting_type: str, parts: tuple[str
 
 def _part_of(item: LineItem) -> str:
     return "lodging" if item.category == "hotel" else "meals" if item.category == "meal" else "travel"
-
-
-def _extrapolated_line(estimate, extrapolation: Extrapolation) -> LineItem:
-    who = "all attendees" if estimate.stratum == "all" else f"{estimate.stratum} attendees"
-    if estimate.respondents == 0:
-        basis = "no respondents: the meeting type's assumed attendee"
-    elif estimate.weight == ONE:
-        basis = f"mean of {estimate.respondents} respondents"
-    else:
-        basis = (f"mean of {estimate.respondents} respondents shrunk toward the assumed attendee "
-                 f"({estimate.default_kgco2e} kg) with weight {estimate.weight}")
-    notes = (f"estimated: {extrapolation.method}; {basis}",
-             f"90% interval of the non-respondents' part: {extrapolation.low_kgco2e} to "
-             f"{extrapolation.high_kgco2e} kg ({extrapolation.interval_method})")
-    return LineItem("extrapolation", f"Attendees who did not answer, {who} (extrapolated)",
-                    f"未填报参会者（外推），{estimate.stratum}", estimate.non_respondents, "attendee", "",
-                    estimate.per_attendee_kgco2e, "kg CO2e/attendee", estimate.kgco2e, "", notes, True)
 
 
 def _assumptions(meeting_type: str, parts: tuple[str, ...]) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,36 @@ def postgres_engine():
     engine = make_engine(TEST_DATABASE_URL)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def committed_database_url(request, tmp_path):
+    """A migrated database whose commits are real (no per-test rollback), as a server's would be."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'committed.sqlite3'}"
+        migrate_and_publish(url)
+        yield url
+        return
+    if not TEST_DATABASE_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    with scratch_postgres_database("tanzhong_committed_test") as url:
+        migrate_and_publish(url)
+        yield url
+
+
+@contextmanager
+def scratch_postgres_database(name: str):
+    """A new, empty PostgreSQL database next to TEST_DATABASE_URL's, dropped afterwards."""
+    admin = make_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield f"{TEST_DATABASE_URL.rpartition('/')[0]}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -9,7 +9,7 @@ import urllib.parse
 from http.cookies import SimpleCookie
 
 import pytest
-from sqlalchemy import func, text
+from sqlalchemy import func
 from sqlmodel import Session, select
 from werkzeug.serving import make_server
 
@@ -17,34 +17,11 @@ from app import create_app
 from db import Database, make_engine
 from meetings import service as meetings
 from meetings.models import AttendeeResponse
-from tests.conftest import TEST_DATABASE_URL, make_test_settings, migrate_and_publish
+from tests.conftest import make_test_settings
 from tests.factories import make_event, make_organisation
 
-SCRATCH_DB = "tanzhong_attendee_concurrency_test"
 ROUNDS = 10
 ANSWER = {"origin": "上海", "travel_mode": "high_speed_rail", "trip": "return", "hotel_nights": "2"}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def committed_database_url(request, tmp_path):
-    """A database whose commits are real (no per-test rollback), as a server's would be."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
-        migrate_and_publish(url)
-        yield url
-        return
-    if not TEST_DATABASE_URL:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    admin = make_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {SCRATCH_DB}"))
-    url = f"{TEST_DATABASE_URL.rpartition('/')[0]}/{SCRATCH_DB}"
-    migrate_and_publish(url)
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)"))
-    admin.dispose()
 
 
 @pytest.fixture
