@@ -6,15 +6,23 @@ import click
 from flask.cli import AppGroup
 
 from accounts import demo as accounts_demo
-from db import get_session
+from accounts import service as accounts
+from db import get_session, utcnow
+from meetings import demo as meetings_demo
+from meetings import service as meetings
 
 demo_cli = AppGroup("demo", help="Demo data.")
 
 
 @demo_cli.command("seed")
 def seed() -> None:
-    """Create the demo organisation and its users (idempotent) and print the logins."""
-    logins = accounts_demo.seed(session=get_session())
+    """Create the demo organisation, its users and a demo meeting (idempotent), and print how to reach them."""
+    session = get_session()
+    logins = accounts_demo.seed(session=session)
+    organisation = accounts.get_organisation_by_slug(session=session, slug=accounts_demo.DEMO_ORG["slug"])
+    event = meetings_demo.seed(session=session, organisation_id=organisation.id, today=utcnow().date())
+    link = meetings.active_link(session=session, organisation_id=organisation.id, event_id=event.id)
     click.echo("Demo logins (http://127.0.0.1:8000/login):")
     for email, password, role in logins:
         click.echo(f"  {role.value:<10} {email:<32} {password}")
+    click.echo(f"Demo meeting: http://127.0.0.1:8000/events/{event.id} (attendees: http://127.0.0.1:8000/m/{link.token})")

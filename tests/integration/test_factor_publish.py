@@ -72,3 +72,4 @@ def test_the_diff_command_shows_changed_factors_and_how_each_persona_moves(app, 
     hsr_line = next(line for line in result.output.splitlines() if "shanghai_attendee_by_hsr" in line)
     metro_line = next(line for line in result.output.splitlines() if "beijing_metro_commuter" in line)
     assert "(+0.00%)" not in hsr_line and "(+0.00%)" in metro_line
+
