@@ -7,7 +7,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from footprints.schemas import CABINS, CAR_FUELS, MEAL_TYPES, EventFootprintSchema
+from footprints.schemas import CABINS, CAR_FUELS, MEAL_TYPES, EventFootprintSchema, StrictSchema
 from meetings.inputs import BOUNDARY_ORDER, WASTE_KEYS, MeetingType
 from meetings.models import Stratum
 
@@ -31,11 +31,6 @@ def _within(low: Decimal, high: Decimal, places: int):
             raise ma.ValidationError(f"at most {places} decimal places")
 
     return check
-
-
-class StrictSchema(ma.Schema):
-    class Meta:
-        unknown = ma.RAISE
 
 
 class MealCountsSchema(StrictSchema):
