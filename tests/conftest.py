@@ -88,6 +88,8 @@ def committed_database_url(request, tmp_path):
 @contextmanager
 def scratch_postgres_database(name: str):
     """A new, empty PostgreSQL database next to TEST_DATABASE_URL's, dropped afterwards."""
+    # Prefixed with the test database's own name, so that suites on separate test databases never collide.
+    name = f"{TEST_DATABASE_URL.rpartition('/')[2]}_{name}"
     admin = make_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
