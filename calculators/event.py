@@ -1,26 +1,33 @@
-"""Event footprints: the organiser's inputs, the attendees' responses, and an extrapolation to those who did not answer.
+"""Event footprints: the organiser's inputs, the attendees' responses, and an estimate for those who did not answer.
 
-The extrapolation (`extrapolate`, pure arithmetic on plain numbers, so a database can hand it per-respondent
-totals without loading every response):
+The estimate of the non-respondents (`extrapolate`, pure arithmetic on plain numbers, so a database can hand it
+per-respondent totals without loading every response) is a conjugate normal model per stratum:
 
-- Respondent mean: the non-respondents' part is (attendance - respondents) × the respondents' mean.
-- With a registration list (the origin stratum of every registrant, and of every respondent), each stratum
-  is estimated on its own and thin strata are shrunk toward the meeting type's per-attendee default for that
-  stratum: estimate = (sum of the stratum's respondents + k × default) / (n + k), i.e. a weight n / (n + k)
-  on the respondents' mean, k = 10 unless the caller says otherwise.
-- No respondents: the per-attendee default of the meeting type, built from factor rows and the assumptions in
-  MEETING_PROFILES and STRATUM_TRAVEL (shown in the footprint's assumptions), marked "estimated default".
-- The 90% interval of the non-respondents' part is a percentile bootstrap over respondents (resampled within
-  each stratum), random.Random(seed) with a fixed default seed and 2,000 resamples. Above 5,000 respondents
-  the bootstrap (which would take seconds in pure Python) is replaced by its normal approximation, and the
-  result says so. The interval reflects sampling uncertainty only, not a bias in who answered.
+- Strata: with a registration list, the origin strata of the registrants (each respondent's stratum known);
+  without one, a single stratum of all attendees.
+- Prior: the meeting type's assumed attendee (MEETING_PROFILES, STRATUM_TRAVEL, built from factor rows and shown
+  in the footprint's assumptions). Its mean m0 is the stratum's default kg; its spread s0² is the variance of
+  one attendee's kg under those assumptions: the mixture of the stratum's assumed ways of travel (STRATUM_MODES;
+  without strata, the mixture of all strata by their shares), each attendee's kg spread evenly between 0 and
+  twice the figure of their way of travel (their distance, nights and meals are not known), so
+  s0² = Σ w·(4/3)·d² − m0². The prior on the stratum's mean kg is normal with mean m0 and variance s0²/n0: it
+  weighs as much as n0 answers (n0 = 10 unless the caller says otherwise).
+- Posterior: the mean is (n0·m0 + Σ answers) / (n0 + n), a weight n / (n + n0) on the answers' mean; one
+  attendee's variance is the prior's pooled with the answers', s² = (n0·s0² + Σ(y - ȳ)²) / (n0 + n - 1).
+- The non-respondents' total of a stratum, M = population - n attendees: mean M × posterior mean, variance
+  M²·s²/(n0 + n) (the mean is uncertain) + M·s² (the attendees differ from one another); strata add.
+- The 90% interval is the normal one, mean ± 1.645 standard deviations (the lower end floored at 0); its upper
+  end is the 95th percentile, a one-sided 95% bound. The interval has a positive width whenever some attendees
+  did not answer; it says nothing about a bias in who answered.
 - Neutralisation is conservative: the credits needed are computed from the total with the non-respondents'
-  part taken at the upper end of its interval.
+  part taken at the upper end of its interval. Answers like the default narrow the interval, so on average the
+  credits needed fall as answers come in, and a handful of answers cannot outweigh the prior.
+
+The method and assumptions are also given as Notes (codes and parameters), which pages render in their language.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -45,6 +52,7 @@ from calculators.footprint import (
     Extrapolation,
     Footprint,
     LineItem,
+    Note,
     StratumEstimate,
     div,
     dsum,
@@ -53,6 +61,7 @@ from calculators.footprint import (
     mul,
     scaled,
     sqrt,
+    sum_and_squares,
     to_decimal,
 )
 from calculators.personal import (
@@ -71,17 +80,23 @@ MEETING_TYPES = ("conference", "exhibition", "training", "banquet", "hybrid")
 STRATA = ("same_city", "same_province", "other_province", "hk_mo_tw", "international")
 UNKNOWN_STRATUM = "unknown"  # a registrant whose origin was not found: estimated with the meeting's mix
 ALL = "all"  # the single stratum of the unstratified methods
-DEFAULT_SEED = 2025
+DEFAULT_SEED = 2025  # accepted for compatibility: the interval is computed in closed form, nothing is drawn
 DEFAULT_SAMPLES = 2000
-DEFAULT_SHRINKAGE_K = 10
-BOOTSTRAP_MAX_RESPONDENTS = 5000
+DEFAULT_SHRINKAGE_K = 10  # n0: the prior of a stratum's mean weighs as much as this many answers
 CONFIDENCE = Decimal("0.90")
 # The standard normal quantile for 95%, Φ⁻¹(0.95), to double precision: the 90% two-sided interval.
 Z_95 = Decimal("1.6448536269514722")
 DEFAULT_MEAL = "pork"  # an attendee's own meal: pork is China's most eaten meat (its meal row is a stand-in)
 NEUTRALISATION_BASIS = ("credits cover the total with the non-respondents' part taken at the upper end of its 90% "
-                        "interval (never below the point estimate): total - point estimate + interval upper end "
-                        "(conservative)")
+                        "interval, its 95th percentile (never below the point estimate): total - point estimate + "
+                        "interval upper end (conservative)")
+# The names of the strata in line items (English, Chinese).
+STRATUM_NAMES = MappingProxyType({
+    "same_city": ("same-city", "同城"), "same_province": ("same-province", "同省外市"),
+    "other_province": ("other-province", "外省"), "hk_mo_tw": ("Hong Kong, Macau and Taiwan", "港澳台"),
+    "international": ("international", "境外"), UNKNOWN_STRATUM: ("origin not recognised", "来源未识别"),
+    ALL: ("all", "全体"),
+})
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,14 @@ STRATUM_TRAVEL: Mapping[str, tuple[Leg, ...]] = MappingProxyType({
     "hk_mo_tw": (Leg(mode="flight", distance_km=Decimal(1500), round_trip=True),),
     "international": (Leg(mode="flight", distance_km=LONG_FLIGHT_KM, round_trip=True),),
 })
+# The ways of travel each stratum's default mixes, with their shares (the mean of these is STRATUM_TRAVEL): the
+# spread between them is part of the prior's spread.
+STRATUM_MODES: Mapping[str, tuple[tuple[Decimal, tuple[Leg, ...]], ...]] = MappingProxyType({
+    **{stratum: ((ONE, legs),) for stratum, legs in STRATUM_TRAVEL.items() if stratum != "other_province"},
+    "other_province": ((Decimal("0.5"), (Leg(mode="rail", rail_type="high_speed", distance_km=Decimal(800),
+                                             round_trip=True),)),
+                       (Decimal("0.5"), (Leg(mode="flight", distance_km=SHORT_FLIGHT_KM, round_trip=True),))),
+})
 STRATUM_TRAVEL_TEXT = {
     "same_city": "metro, 15 km each way",
     "same_province": "high-speed rail, 150 km each way",
@@ -157,9 +180,10 @@ class RespondentTotals:
 @dataclass(frozen=True)
 class EventOptions:
     radiative_forcing: bool = True  # for the default attendee; responses carry their own options
+    # Accepted for compatibility with clients of the former bootstrap; the interval is now computed in closed form.
     seed: int = DEFAULT_SEED
     bootstrap_samples: int = DEFAULT_SAMPLES
-    shrinkage_k: int = DEFAULT_SHRINKAGE_K
+    shrinkage_k: int = DEFAULT_SHRINKAGE_K  # n0, the prior's weight in answers
 
 
 @dataclass(frozen=True)
@@ -281,6 +305,22 @@ def _stored_response_items(stored: RespondentTotals) -> list[LineItem]:
 # The attendees who did not answer.
 
 
+@dataclass(frozen=True)
+class Prior:
+    """What the stated assumptions say about one attendee of a stratum: the mean kg and the variance of one's kg."""
+
+    mean_kgco2e: Decimal
+    variance: Decimal  # kg², one attendee's spread (not the mean's)
+
+
+ATTENDEE_PARTS = ("travel", "lodging", "meals")
+
+
+def attendee_part(item: LineItem) -> str:
+    """The part of an attendee's footprint a line belongs to: hotel nights, meals, or travel."""
+    return "lodging" if item.category == "hotel" else "meals" if item.category == "meal" else "travel"
+
+
 def _attendees(event: EventInput, factor_set: FactorSet, totals: list[Decimal], strata: list[str]):
     options = event.options
     registrants = event.registrants_by_stratum
@@ -297,82 +337,74 @@ def _attendees(event: EventInput, factor_set: FactorSet, totals: list[Decimal], 
     if stratified and len(strata) != respondents:
         raise CalculationError("response_strata", "with a registration list every response needs its origin "
                                                   "stratum")
-    # The defaults are built only when they are used: a venue abroad may lack a hotel factor.
-    needs_default = population > respondents and (stratified or not respondents)
-    defaults = _stratum_defaults(factor_set, event.meeting_type, event.venue_country, rf) if needs_default else {}
-    overall = _mixture(profile, defaults) if defaults else None
+    # The priors are built only when they are used: a venue abroad may lack a hotel factor.
+    needs_prior = population > respondents
+    priors = (stratum_priors(factor_set, event.meeting_type, event.venue_country, rf) if needs_prior else None)
     if stratified:
-        by_stratum = ({**defaults, UNKNOWN_STRATUM: overall} if defaults else None)
         extrapolation = extrapolate(totals, strata=strata, registrants_by_stratum=registrants,
-                                    default_kgco2e_by_stratum=by_stratum, shrinkage_k=options.shrinkage_k,
-                                    samples=options.bootstrap_samples, seed=options.seed)
+                                    priors_by_stratum=priors, prior_weight=options.shrinkage_k)
     else:
-        extrapolation = extrapolate(totals, population, default_kgco2e=overall, samples=options.bootstrap_samples,
-                                    seed=options.seed)
+        extrapolation = extrapolate(totals, population, prior=priors[ALL] if priors else None,
+                                    prior_weight=options.shrinkage_k)
+    if priors:
+        extrapolation = replace(extrapolation, notes=profile_notes(event.meeting_type, options.shrinkage_k))
     lines: list[LineItem] = []
-    used_default = False
     for estimate in extrapolation.strata:
         if not estimate.non_respondents:
             continue
         if estimate.respondents == 0 and estimate.stratum == ALL:
-            used_default = True
             for stratum in STRATA:
                 share = profile.shares[stratum]
                 if share:
                     lines.extend(_default_lines(factor_set, event, stratum, mul(estimate.non_respondents, share)))
         elif estimate.respondents == 0 and estimate.stratum != UNKNOWN_STRATUM:
-            used_default = True
             lines.extend(_default_lines(factor_set, event, estimate.stratum, estimate.non_respondents))
         else:
-            used_default = used_default or estimate.weight != ONE
             lines.append(extrapolated_line(estimate, extrapolation))
-    assumptions = (_profile_assumptions(event.meeting_type, profile) if used_default else ())
-    return extrapolation, lines, assumptions
+    return extrapolation, lines, tuple(note.text for note in extrapolation.notes)
 
 
 def extrapolated_line(estimate: StratumEstimate, extrapolation: Extrapolation) -> LineItem:
     """The line of one stratum's non-respondents: their count × the per-attendee estimate, flagged estimated."""
-    who = "all attendees" if estimate.stratum == ALL else f"{estimate.stratum} attendees"
+    name, name_zh = STRATUM_NAMES[estimate.stratum]
     if estimate.respondents == 0:
-        basis = "no respondents in this stratum: the meeting type's default mix"
+        basis = "no respondents in this stratum: the meeting type's default"
     elif estimate.weight == ONE:
         basis = f"mean of {estimate.respondents} respondents"
     else:
-        basis = (f"mean of {estimate.respondents} respondents shrunk toward the default "
-                 f"{estimate.default_kgco2e} kg with weight {estimate.weight}")
+        basis = (f"mean of {estimate.respondents} respondents combined with the default "
+                 f"{estimate.default_kgco2e} kg, weight {estimate.weight} on the respondents")
     notes = (f"estimated: {extrapolation.method}; {basis}",
              f"90% interval of the non-respondents' part: {extrapolation.low_kgco2e} to "
              f"{extrapolation.high_kgco2e} kg ({extrapolation.interval_method})")
-    return LineItem("extrapolation", f"Attendees who did not answer, {who} (extrapolated)",
-                    f"未填报参会者（外推），{estimate.stratum}", estimate.non_respondents, "attendee", "",
+    return LineItem("extrapolation", f"Attendees who did not answer, {name} attendees (extrapolated)",
+                    f"未填报参会者（外推），{name_zh}", estimate.non_respondents, "attendee", "",
                     estimate.per_attendee_kgco2e, "kg CO2e/attendee", estimate.kgco2e, "", notes, True)
 
 
 def _default_lines(factor_set: FactorSet, event: EventInput, stratum: str, attendees: Decimal) -> list[LineItem]:
     note = f"estimated default for a {event.meeting_type}: see the footprint's assumptions"
     count = f"{attendees.normalize():f}"  # 300 × 0.40 is 120.00 attendees; the label says 120
-    return [scaled(item, attendees, activity=f"{item.activity} × {count} {stratum} attendees (estimated default)",
-                   activity_zh=f"{item.activity_zh} × {count}人（{stratum}，估算默认值）",
+    name, name_zh = STRATUM_NAMES[stratum]
+    return [scaled(item, attendees, activity=f"{item.activity} × {count} {name} attendees (estimated default)",
+                   activity_zh=f"{item.activity_zh} × {count}人（{name_zh}，估算默认值）",
                    notes=(note, *item.notes), estimated=True)
             for item in _default_items(factor_set, event.meeting_type, stratum, event.venue_country,
                                        event.options.radiative_forcing)]
 
 
-def default_attendee(meeting_type: str, stratum: str, venue_country: str = "CN",
-                     radiative_forcing: bool = True) -> PersonalInput:
-    """The assumed travel, nights and own meals of one attendee of this meeting type from this stratum."""
+def default_attendee(meeting_type: str, stratum: str, venue_country: str = "CN", radiative_forcing: bool = True,
+                     legs: tuple[Leg, ...] | None = None) -> PersonalInput:
+    """The assumed travel (`legs`, else the stratum's mix), nights and own meals of one attendee of this type."""
     profile = MEETING_PROFILES[meeting_type]
     local = stratum == "same_city"
     lodging = () if local or not profile.nights else (Lodging(venue_country, profile.nights),)
     meals = {} if local or not profile.own_meals else {DEFAULT_MEAL: profile.own_meals}
-    return PersonalInput(legs=STRATUM_TRAVEL[stratum], lodging=lodging, meals=meals,
+    return PersonalInput(legs=STRATUM_TRAVEL[stratum] if legs is None else legs, lodging=lodging, meals=meals,
                          options=PersonalOptions(radiative_forcing=radiative_forcing))
 
 
-@lru_cache(maxsize=256)
-def _default_items(factor_set: FactorSet, meeting_type: str, stratum: str, venue_country: str,
-                   radiative_forcing: bool) -> tuple[LineItem, ...]:
-    attendee = default_attendee(meeting_type, stratum, venue_country, radiative_forcing)
+def _attendee_items(factor_set: FactorSet, attendee: PersonalInput) -> tuple[LineItem, ...]:
     try:
         return personal_items(attendee, factor_set)
     except CalculationError as error:
@@ -380,84 +412,139 @@ def _default_items(factor_set: FactorSet, meeting_type: str, stratum: str, venue
         raise CalculationError("venue_country", f"the default attendee cannot be computed: {error}") from None
 
 
-def _stratum_defaults(factor_set: FactorSet, meeting_type: str, venue_country: str,
-                      radiative_forcing: bool) -> dict[str, Decimal]:
-    return {stratum: dsum(item.kgco2e for item in _default_items(factor_set, meeting_type, stratum,
-                                                                 venue_country, radiative_forcing))
-            for stratum in STRATA}
+@lru_cache(maxsize=256)
+def _default_items(factor_set: FactorSet, meeting_type: str, stratum: str, venue_country: str,
+                   radiative_forcing: bool) -> tuple[LineItem, ...]:
+    return _attendee_items(factor_set, default_attendee(meeting_type, stratum, venue_country, radiative_forcing))
+
+
+@lru_cache(maxsize=256)
+def stratum_priors(factor_set: FactorSet, meeting_type: str, venue_country: str = "CN",
+                   radiative_forcing: bool = True, parts: tuple[str, ...] = ATTENDEE_PARTS) -> Mapping[str, Prior]:
+    """The prior of each stratum, and of the meeting's whole mix (ALL, also used for UNKNOWN_STRATUM).
+
+    Only the lines of `parts` (travel, lodging, meals) are counted, so a boundary without lodging leaves the
+    hotel nights out of the prior too. Mean Σ w·d over the stratum's ways of travel, variance Σ w·(4/3)·d² - mean²
+    (each attendee's kg evenly spread between 0 and twice the figure of their way of travel).
+    """
+    profile = MEETING_PROFILES[meeting_type]
+    four_thirds_of = {}  # stratum -> (mean, second moment)
+    for stratum in STRATA:
+        weighted, squares = [], []
+        for share, legs in STRATUM_MODES[stratum]:
+            attendee = default_attendee(meeting_type, stratum, venue_country, radiative_forcing, legs)
+            kg = dsum(item.kgco2e for item in _attendee_items(factor_set, attendee) if attendee_part(item) in parts)
+            weighted.append(mul(share, kg))
+            squares.append(mul(share, mul(kg, kg)))
+        four_thirds_of[stratum] = (dsum(weighted), div(mul(Decimal(4), dsum(squares)), Decimal(3)))
+    priors = {stratum: Prior(mean, _variance(second, mean)) for stratum, (mean, second) in four_thirds_of.items()}
+    mean = dsum(mul(profile.shares[s], four_thirds_of[s][0]) for s in STRATA)
+    second = dsum(mul(profile.shares[s], four_thirds_of[s][1]) for s in STRATA)
+    priors[ALL] = priors[UNKNOWN_STRATUM] = Prior(mean, _variance(second, mean))
+    return MappingProxyType(priors)
+
+
+def _variance(second_moment: Decimal, mean: Decimal) -> Decimal:
+    # E[y²] was cut at 28 digits: never let that make a variance negative.
+    return max(ZERO, dsum((second_moment, -mul(mean, mean))))
 
 
 def meeting_default_kgco2e(factor_set: FactorSet, meeting_type: str, venue_country: str = "CN",
                            radiative_forcing: bool = True) -> Decimal:
     """The per-attendee default of a meeting type: its strata's defaults weighted by their shares."""
+    return stratum_priors(factor_set, meeting_type, venue_country, radiative_forcing)[ALL].mean_kgco2e
+
+
+def profile_notes(meeting_type: str, prior_weight: int = DEFAULT_SHRINKAGE_K) -> tuple[Note, ...]:
+    """The stated assumptions behind a meeting type's prior, as codes with parameters and English text."""
     profile = MEETING_PROFILES[meeting_type]
-    return _mixture(profile, _stratum_defaults(factor_set, meeting_type, venue_country, radiative_forcing))
-
-
-def _mixture(profile: MeetingProfile, defaults: Mapping[str, Decimal]) -> Decimal:
-    return dsum(mul(profile.shares[s], defaults[s]) for s in STRATA)
-
-
-def _profile_assumptions(meeting_type: str, profile: MeetingProfile) -> tuple[str, ...]:
+    percents = {s: mul(profile.shares[s], Decimal(100)).normalize() for s in STRATA}
     shares = ", ".join(f"{s} {profile.shares[s]}" for s in STRATA)
-    lines = [
-        f"per-attendee default for a {meeting_type} (no published figure exists; these are this service's stated "
-        f"assumptions): shares of attendees by origin: {shares}",
-        *(f"{s} attendees travel by {STRATUM_TRAVEL_TEXT[s]}, round trip" for s in STRATA),
-        f"attendees from outside the city stay {profile.nights} hotel night(s) in the venue's country and eat "
-        f"{profile.own_meals} meal(s) outside the organiser's catering ({DEFAULT_MEAL} meal); local attendees "
-        f"neither",
+    rail, flight = (legs[0].distance_km for _share, legs in STRATUM_MODES["other_province"])
+    notes = [
+        Note("event_assumed_shares", {"meeting_type": meeting_type, **percents},
+             f"per-attendee default for a {meeting_type} (no published figure exists; these are this service's "
+             f"stated assumptions): shares of attendees by origin: {shares}"),
+        Note("event_travel_same_city", {"km": STRATUM_TRAVEL["same_city"][0].distance_km},
+             f"same_city attendees travel by {STRATUM_TRAVEL_TEXT['same_city']}, round trip"),
+        Note("event_travel_same_province", {"km": STRATUM_TRAVEL["same_province"][0].distance_km},
+             f"same_province attendees travel by {STRATUM_TRAVEL_TEXT['same_province']}, round trip"),
+        Note("event_travel_other_province", {"rail_km": rail, "flight_km": flight},
+             f"other_province attendees travel {STRATUM_TRAVEL_TEXT['other_province']}, round trip"),
+        Note("event_travel_hk_mo_tw", {"km": STRATUM_TRAVEL["hk_mo_tw"][0].distance_km},
+             f"hk_mo_tw attendees travel by {STRATUM_TRAVEL_TEXT['hk_mo_tw']}, round trip"),
+        Note("event_travel_international", {"km": STRATUM_TRAVEL["international"][0].distance_km},
+             f"international attendees travel by {STRATUM_TRAVEL_TEXT['international']}, round trip"),
+        Note("event_assumed_stay", {"nights": profile.nights, "meals": profile.own_meals},
+             f"attendees from outside the city stay {profile.nights} hotel night(s) in the venue's country and eat "
+             f"{profile.own_meals} meal(s) outside the organiser's catering ({DEFAULT_MEAL} meal); local "
+             f"attendees neither"),
+        Note("event_assumed_spread", {"prior_weight": prior_weight},
+             f"one attendee's kg within an assumed way of travel is taken as evenly spread between 0 and twice the "
+             f"assumed figure (distance, nights and meals are not known); the prior on the mean weighs as much as "
+             f"{prior_weight} answers"),
     ]
     if profile.note:
-        lines.append(profile.note)
-    return tuple(lines)
+        notes.append(Note(f"event_profile_{meeting_type}", {}, profile.note))
+    return tuple(notes)
 
 
 def extrapolate(respondent_totals: Sequence[Decimal], attendance: object = None, *,
                 strata: Sequence[str] | None = None, registrants_by_stratum: Mapping[str, object] | None = None,
-                default_kgco2e: Decimal | None = None,
-                default_kgco2e_by_stratum: Mapping[str, Decimal] | None = None,
-                shrinkage_k: int = DEFAULT_SHRINKAGE_K, samples: int = DEFAULT_SAMPLES,
-                seed: int = DEFAULT_SEED) -> Extrapolation:
+                prior: Prior | None = None, priors_by_stratum: Mapping[str, Prior] | None = None,
+                prior_weight: int = DEFAULT_SHRINKAGE_K) -> Extrapolation:
     """The non-respondents' estimate and its 90% interval, from one total per respondent (plain numbers).
 
-    Without `registrants_by_stratum`: the respondent mean times (attendance - respondents), or `default_kgco2e`
-    per attendee when no one answered. With it (and `strata`, one per respondent): by stratum, each shrunk
-    toward `default_kgco2e_by_stratum` with weight n / (n + shrinkage_k).
+    Without `registrants_by_stratum`: one stratum of `attendance` attendees with `prior`. With it (and `strata`,
+    one per respondent): by stratum, each with its prior from `priors_by_stratum`. The module's docstring gives
+    the model; `prior_weight` is n0. A prior is needed wherever some attendees did not answer.
     """
     values = [to_decimal(v, f"respondent_totals[{i}]") for i, v in enumerate(respondent_totals)]
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise CalculationError("bootstrap_samples", "the number of bootstrap resamples must be at least 1")
-    if isinstance(shrinkage_k, bool) or not isinstance(shrinkage_k, int) or shrinkage_k < 0:
-        raise CalculationError("shrinkage_k", "the shrinkage constant k must be a whole number of 0 or more")
+    if isinstance(prior_weight, bool) or not isinstance(prior_weight, int) or prior_weight < 0:
+        raise CalculationError("shrinkage_k", "the prior's weight n0 must be a whole number of 0 or more")
     if registrants_by_stratum is not None:
-        groups = _stratified_groups(values, strata, registrants_by_stratum, default_kgco2e_by_stratum,
-                                    shrinkage_k)
-        k = shrinkage_k
-        method = ("stratified by origin (registration list); each stratum's respondent mean shrunk toward the "
-                  "meeting type's default for that stratum")
-        shrinkage = (f"per-attendee estimate of a stratum = (sum of its respondents' kg + k × default) / (n + k): "
-                     f"weight n/(n+k) on the respondents' mean, k = {k}")
+        groups = _stratified_groups(values, strata, registrants_by_stratum, priors_by_stratum)
+        method = Note("event_stratified", {"prior_weight": prior_weight},
+                      "stratified by origin (registration list): in each stratum the respondents' mean is combined "
+                      f"with the meeting type's default for that stratum, the default weighing as {prior_weight} "
+                      "answers")
     else:
         if attendance is None:
             raise CalculationError("attendance", "give the attendance, or a registration list")
         population = to_decimal(attendance, "attendance")
         if len(values) > population:
             raise CalculationError("attendance", f"{len(values)} responses exceed the attendance of {population}")
-        if not values and default_kgco2e is None:
-            raise CalculationError("respondent_totals", "no respondents and no per-attendee default")
-        groups = [_Group(ALL, population, values, None if values else default_kgco2e)]
-        k = 0
-        method = "respondent mean" if values else "meeting type's per-attendee default (no respondents)"
-        shrinkage = ""
-    estimates = [_estimate(group, k) for group in groups]
+        if population > len(values) and prior is None:
+            raise CalculationError("respondent_totals", "no prior (per-attendee default) for the non-respondents")
+        groups = [_Group(ALL, population, values, prior)]
+        if values:
+            method = Note("event_answers_and_default", {"respondents": len(values), "prior_weight": prior_weight},
+                          f"the mean of {len(values)} respondents combined with the meeting type's per-attendee "
+                          f"default, the default weighing as {prior_weight} answers")
+        else:
+            method = Note("event_default_only", {"prior_weight": prior_weight},
+                          "meeting type's per-attendee default (no respondents), with the spread of its stated "
+                          "assumptions")
+    estimates = [_estimate(group, prior_weight) for group in groups]
     point = dsum(e.kgco2e for e in estimates)
-    low, high, interval_method, used_samples = _interval(groups, estimates, point, k, samples, seed)
+    variance = dsum(mul(e.part_sd_kgco2e, e.part_sd_kgco2e) for e in estimates)
+    margin = mul(Z_95, sqrt(variance)) if variance else ZERO
+    low, high = max(ZERO, dsum((point, -margin))), dsum((point, margin))
+    if any(e.non_respondents for e in estimates):
+        interval = Note("event_interval_normal", {"prior_weight": prior_weight, "z": Z_95},
+                        f"normal prior on each stratum's mean kg per attendee (the default, weighing as "
+                        f"{prior_weight} answers) updated by the answers; the non-respondents' total has variance "
+                        f"M²·s²/(n0 + n) + M·s²; interval = estimate ± {Z_95} standard deviations (lower end "
+                        f"floored at 0), its upper end the 95th percentile")
+    else:
+        interval = Note("event_interval_all_answered", {}, "none: every attendee answered")
+    shrinkage = ("per-attendee estimate of a stratum = (n0 × default + sum of its respondents' kg) / (n0 + n): weight "
+                 f"n/(n+n0) on the respondents' mean, n0 = {prior_weight}; one attendee's variance s² = "
+                 "(n0 × prior variance + Σ(y - mean)²) / (n0 + n - 1)")
     population = dsum(group.population for group in groups)
     coverage = div(Decimal(len(values)), population) if population else ZERO
-    return Extrapolation(method, population, len(values), coverage, point, low, high, interval_method, CONFIDENCE,
-                         used_samples, seed if used_samples else None, shrinkage, tuple(estimates),
-                         NEUTRALISATION_BASIS)
+    return Extrapolation(method.text, population, len(values), coverage, point, low, high, interval.text,
+                         CONFIDENCE, 0, None, shrinkage, tuple(estimates), NEUTRALISATION_BASIS, method, interval)
 
 
 @dataclass(frozen=True)
@@ -465,11 +552,11 @@ class _Group:
     stratum: str
     population: Decimal
     values: list[Decimal]
-    default: Decimal | None
+    prior: Prior | None
 
 
 def _stratified_groups(values: list[Decimal], strata: Sequence[str] | None, registrants: Mapping[str, object],
-                       defaults: Mapping[str, Decimal] | None, k: int) -> list[_Group]:
+                       priors: Mapping[str, Prior] | None) -> list[_Group]:
     known = (*STRATA, UNKNOWN_STRATUM)
     strata = list(strata or ())
     if len(strata) != len(values):
@@ -479,108 +566,74 @@ def _stratified_groups(values: list[Decimal], strata: Sequence[str] | None, regi
         if stratum not in known:
             raise CalculationError(f"strata[{i}]", f"unknown stratum {stratum!r} (known: {', '.join(known)})")
         by_stratum.setdefault(stratum, []).append(value)
+    for stratum in registrants:
+        if stratum not in known:
+            raise CalculationError(f"registrants_by_stratum.{stratum}", f"unknown stratum (known: {', '.join(known)})")
     groups = []
     for stratum in known:
-        count = registrants.get(stratum, 0)
-        population = to_decimal(count, f"registrants_by_stratum.{stratum}")
+        population = to_decimal(registrants.get(stratum, 0), f"registrants_by_stratum.{stratum}")
         members = by_stratum.get(stratum, [])
         if len(members) > population:
             raise CalculationError(f"registrants_by_stratum.{stratum}",
                                    f"{len(members)} respondents exceed the {population} registrants of this stratum")
-        default = defaults.get(stratum) if defaults else None
-        if default is None and population > len(members) and (k or not members):
+        prior = priors.get(stratum) if priors else None
+        if prior is None and population > len(members):
             raise CalculationError(f"registrants_by_stratum.{stratum}", "no per-attendee default for this stratum")
         if population:
-            groups.append(_Group(stratum, population, members, default))
-    for stratum in registrants:
-        if stratum not in known:
-            raise CalculationError(f"registrants_by_stratum.{stratum}", f"unknown stratum (known: {', '.join(known)})")
+            groups.append(_Group(stratum, population, members, prior))
     return groups
 
 
-def _per_attendee(total: Decimal, n: int, default: Decimal | None, k: int) -> Decimal:
-    # (sum + k × default) / (n + k): the respondent mean when k = 0, the default when n = 0.
-    if n == 0:
-        return default if default is not None else ZERO
-    if k == 0 or default is None:
-        return div(total, Decimal(n))
-    return div(dsum((total, mul(Decimal(k), default))), Decimal(n + k))
-
-
-def _estimate(group: _Group, k: int) -> StratumEstimate:
-    n = len(group.values)
-    total = dsum(group.values)
-    effective_k = k if group.default is not None else 0
-    per_attendee = _per_attendee(total, n, group.default, effective_k)
-    weight = ONE if n and not effective_k else (div(Decimal(n), Decimal(n + effective_k)) if n else ZERO)
+def _estimate(group: _Group, prior_weight: int) -> StratumEstimate:
+    n, total, squares = sum_and_squares(group.values)
+    mean = div(total, Decimal(n)) if n else None
     non_respondents = dsum((group.population, Decimal(-n)))
-    return StratumEstimate(group.stratum, group.population, n, div(total, Decimal(n)) if n else None,
-                           group.default if (effective_k or not n) else None, weight, per_attendee,
-                           non_respondents, mul(non_respondents, per_attendee))
+    prior = group.prior
+    if prior is None:  # everyone of the stratum answered: nothing to estimate
+        return StratumEstimate(group.stratum, group.population, n, mean, None, ONE, mean or ZERO, ZERO, ZERO)
+    # With n0 = 0 the answers alone decide; with no answers either, the default counts as one answer.
+    n0 = prior_weight if prior_weight or n else 1
+    weights = Decimal(n0 + n)
+    per_attendee = div(dsum((mul(Decimal(n0), prior.mean_kgco2e), total)), weights)
+    deviations = max(ZERO, dsum((squares, -div(mul(total, total), Decimal(n))))) if n else ZERO
+    freedom = n0 + n - 1
+    variance = (div(dsum((mul(Decimal(n0), prior.variance), deviations)), Decimal(freedom))
+                if freedom > 0 and (n0 or n > 1) else prior.variance)
+    m = non_respondents
+    part_variance = dsum((div(mul(mul(m, m), variance), weights), mul(m, variance)))
+    return StratumEstimate(
+        group.stratum, group.population, n, mean, prior.mean_kgco2e, div(Decimal(n), weights), per_attendee,
+        m, mul(m, per_attendee), n0, sqrt(prior.variance), sqrt(variance), sqrt(part_variance))
 
 
-def _interval(groups: list[_Group], estimates: list[StratumEstimate], point: Decimal, k: int, samples: int,
-              seed: int) -> tuple[Decimal, Decimal, str, int]:
-    respondents = sum(len(group.values) for group in groups)
-    if not respondents:
-        return point, point, "none: no respondents, so the default has no sampling interval", 0
-    if not any(e.non_respondents for e in estimates):
-        return point, point, "none: every attendee answered", 0
-    if respondents > BOOTSTRAP_MAX_RESPONDENTS:
-        return _normal_interval(groups, estimates, point, k)
-    return _bootstrap_interval(groups, estimates, k, samples, seed)
-
-
-def _bootstrap_interval(groups: list[_Group], estimates: list[StratumEstimate], k: int, samples: int,
-                        seed: int) -> tuple[Decimal, Decimal, str, int]:
-    # Resampled sums are added as integers (the values scaled by a common power of ten): exact, and fast enough
-    # for 2,000 resamples of a few thousand respondents.
-    places = max((-v.as_tuple().exponent for group in groups for v in group.values), default=0)
-    places = max(places, 0)
-    rng = random.Random(seed)
-    scaled_groups = [[int(v.scaleb(places)) for v in group.values] for group in groups]
-    replicates = []
-    for _ in range(samples):
-        parts = []
-        for group, ints, estimate in zip(groups, scaled_groups, estimates, strict=True):
-            n = len(ints)
-            if not n or not estimate.non_respondents:
-                parts.append(estimate.kgco2e)
-                continue
-            resampled = Decimal(sum(rng.choices(ints, k=n))).scaleb(-places)
-            if group.default is not None and k:
-                resampled = dsum((resampled, mul(Decimal(k), group.default)))
-                n += k
-            # One division per replicate: (non-respondents × resampled sum) / n.
-            parts.append(div(mul(estimate.non_respondents, resampled), Decimal(n)))
-        replicates.append(dsum(parts))
-    replicates.sort()
-    # The 5th and 95th percentiles as order statistics ⌈0.05·B⌉ and ⌈0.95·B⌉, in integers (no float rounding).
-    low_rank, high_rank = -(-samples * 5 // 100), -(-samples * 95 // 100)
-    low, high = replicates[low_rank - 1], replicates[high_rank - 1]
-    method = (f"percentile bootstrap over respondents (resampled within each stratum), {samples} resamples, "
-              f"random.Random({seed}); the interval is the {low_rank}th and {high_rank}th of the sorted "
-              f"resampled estimates")
-    return low, high, method, samples
-
-
-def _normal_interval(groups: list[_Group], estimates: list[StratumEstimate], point: Decimal,
-                     k: int) -> tuple[Decimal, Decimal, str, int]:
-    # The bootstrap variance of a resampled sum of n values is n × (their variance with divisor n).
-    variance_terms = []
-    for group, estimate in zip(groups, estimates, strict=True):
-        n = len(group.values)
-        if not n or not estimate.non_respondents:
+def margin_after(extrapolation: Extrapolation, more: int) -> Decimal:
+    """The interval's half-width if `more` answers came in, spread over the strata like the non-respondents, and
+    with the spread of the answers so far (the estimate's own expectation of them)."""
+    waiting = dsum(e.non_respondents for e in extrapolation.strata)
+    terms = []
+    for e in extrapolation.strata:
+        if not e.non_respondents:
             continue
-        mean = div(dsum(group.values), Decimal(n))
-        deviations = [dsum((v, -mean)) for v in group.values]
-        spread = div(dsum(mul(d, d) for d in deviations), Decimal(n))
-        effective_k = k if group.default is not None else 0
-        coefficient = div(estimate.non_respondents, Decimal(n + effective_k))
-        variance_terms.append(mul(mul(coefficient, coefficient), mul(Decimal(n), spread)))
-    margin = sqrt(mul(mul(Z_95, Z_95), dsum(variance_terms)))  # z × sd, with the one cut in the square root
-    low = max(ZERO, dsum((point, -margin)))
-    high = dsum((point, margin))
-    method = (f"normal approximation to the bootstrap (more than {BOOTSTRAP_MAX_RESPONDENTS} respondents): "
-              f"point ± {Z_95} × the bootstrap standard deviation, floored at 0")
-    return low, high, method, 0
+        extra = div(mul(Decimal(more), e.non_respondents), waiting)
+        m = dsum((e.non_respondents, -extra))
+        variance = mul(e.sd_kgco2e, e.sd_kgco2e)
+        answered = dsum((Decimal(e.prior_weight + e.respondents), extra))
+        terms.append(dsum((div(mul(mul(m, m), variance), answered), mul(m, variance))))
+    total = dsum(terms)
+    return mul(Z_95, sqrt(total)) if total else ZERO
+
+
+def answers_to_halve_interval(extrapolation: Extrapolation) -> int | None:
+    """How many more answers, like those so far, would halve the interval's width; None if everyone answered."""
+    waiting = dsum(e.non_respondents for e in extrapolation.strata)
+    now = margin_after(extrapolation, 0)
+    if not waiting or not now:
+        return None
+    low, high = 1, int(waiting.to_integral_value(rounding="ROUND_CEILING"))
+    while low < high:  # the margin falls with every answer: the first count at or under half of it
+        middle = (low + high) // 2
+        if mul(Decimal(2), margin_after(extrapolation, middle)) <= now:
+            high = middle
+        else:
+            low = middle + 1
+    return low
