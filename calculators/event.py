@@ -10,10 +10,11 @@ per-respondent totals without loading every response) is a conjugate normal mode
   one attendee's kg under those assumptions: the mixture of the stratum's assumed ways of travel (STRATUM_MODES;
   without strata, the mixture of all strata by their shares), each attendee's kg spread evenly between 0 and
   twice the figure of their way of travel (their distance, nights and meals are not known), so
-  s0² = Σ w·(4/3)·d² − m0². The prior on the stratum's mean kg is normal with mean m0 and variance s0²/n0: it
+  s0² = Σ w·(4/3)·d² - m0². The prior on the stratum's mean kg is normal with mean m0 and variance s0²/n0: it
   weighs as much as n0 answers (n0 = 10 unless the caller says otherwise).
 - Posterior: the mean is (n0·m0 + Σ answers) / (n0 + n), a weight n / (n + n0) on the answers' mean; one
-  attendee's variance is the prior's pooled with the answers', s² = (n0·s0² + Σ(y - ȳ)²) / (n0 + n - 1).
+  attendee's variance is the prior's pooled with the answers', s² = (n0·s0² + Σ(y - ȳ)²) / (n0 + n - 1)
+  (n0 with no answer: one answer alone says nothing of the spread).
 - The non-respondents' total of a stratum, M = population - n attendees: mean M × posterior mean, variance
   M²·s²/(n0 + n) (the mean is uncertain) + M·s² (the attendees differ from one another); strata add.
 - The 90% interval is the normal one, mean ± 1.645 standard deviations (the lower end floored at 0); its upper
@@ -540,7 +541,7 @@ def extrapolate(respondent_totals: Sequence[Decimal], attendance: object = None,
         interval = Note("event_interval_all_answered", {}, "none: every attendee answered")
     shrinkage = ("per-attendee estimate of a stratum = (n0 × default + sum of its respondents' kg) / (n0 + n): weight "
                  f"n/(n+n0) on the respondents' mean, n0 = {prior_weight}; one attendee's variance s² = "
-                 "(n0 × prior variance + Σ(y - mean)²) / (n0 + n - 1)")
+                 "(n0 × prior variance + Σ(y - mean)²) / (n0 + max(n - 1, 0))")
     population = dsum(group.population for group in groups)
     coverage = div(Decimal(len(values)), population) if population else ZERO
     return Extrapolation(method.text, population, len(values), coverage, point, low, high, interval.text,
@@ -596,9 +597,10 @@ def _estimate(group: _Group, prior_weight: int) -> StratumEstimate:
     weights = Decimal(n0 + n)
     per_attendee = div(dsum((mul(Decimal(n0), prior.mean_kgco2e), total)), weights)
     deviations = max(ZERO, dsum((squares, -div(mul(total, total), Decimal(n))))) if n else ZERO
-    freedom = n0 + n - 1
-    variance = (div(dsum((mul(Decimal(n0), prior.variance), deviations)), Decimal(freedom))
-                if freedom > 0 and (n0 or n > 1) else prior.variance)
+    # Degrees of freedom: n0 from the prior, n - 1 from the answers (one answer says nothing of the spread).
+    freedom = n0 + max(n - 1, 0)
+    variance = (div(dsum((mul(Decimal(n0), prior.variance), deviations)), Decimal(freedom)) if freedom
+                else prior.variance)
     m = non_respondents
     part_variance = dsum((div(mul(mul(m, m), variance), weights), mul(m, variance)))
     return StratumEstimate(

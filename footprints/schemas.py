@@ -272,6 +272,16 @@ class StratumSchema(ma.Schema):
     per_attendee_kgco2e = ma.fields.String()
     non_respondents = ma.fields.String()
     kgco2e = ma.fields.String()
+    prior_weight = ma.fields.Integer(metadata={"description": "n0: the prior weighs as much as this many answers"})
+    prior_sd_kgco2e = ma.fields.String(allow_none=True)
+    sd_kgco2e = ma.fields.String()
+    part_sd_kgco2e = ma.fields.String()
+
+
+class NoteSchema(ma.Schema):
+    code = ma.fields.String()
+    params = ma.fields.Dict(keys=ma.fields.String())
+    text = ma.fields.String(metadata={"description": "in English"})
 
 
 class ExtrapolationSchema(ma.Schema):
@@ -289,6 +299,11 @@ class ExtrapolationSchema(ma.Schema):
     shrinkage = ma.fields.String()
     strata = ma.fields.List(ma.fields.Nested(StratumSchema))
     neutralisation_basis = ma.fields.String()
+    method_code = ma.fields.String(allow_none=True)
+    method_params = ma.fields.Dict(keys=ma.fields.String())
+    interval_code = ma.fields.String(allow_none=True)
+    interval_params = ma.fields.Dict(keys=ma.fields.String())
+    notes = ma.fields.List(ma.fields.Nested(NoteSchema), metadata={"description": "the stated assumptions"})
 
 
 class EventFootprintSchema(FootprintSchema):

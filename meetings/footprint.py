@@ -10,17 +10,17 @@ How stored kg are summed (exactly, and without loading a response object per row
   Decimals), so the totals column is read in one query on both databases.
 
 The boundary decides what counts: attendee travel and lodging by their own categories, the meals attendees
-report (outside the organiser's catering) with "catering". The defaults of the non-respondents are filtered the
-same way, so respondents and non-respondents are counted alike.
+report (outside the organiser's catering) with "catering". The priors of the non-respondents are filtered the
+same way, so respondents and non-respondents are counted alike. A boundary item the organiser has given no data
+for is listed as missing (on the dashboard, and in every snapshot, so that no neutrality claim covers it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow, localcontext
-from functools import lru_cache
 
 from sqlalchemy import func, text
 from sqlalchemy.exc import IntegrityError
@@ -28,32 +28,26 @@ from sqlmodel import Session, select
 
 from calculators.enterprise import ElectricityUse, FuelUse, MaterialUse, WasteDisposal
 from calculators.event import (
-    BOOTSTRAP_MAX_RESPONDENTS,
-    DEFAULT_SAMPLES,
-    DEFAULT_SEED,
+    ALL,
     DEFAULT_SHRINKAGE_K,
-    MEETING_PROFILES,
-    STRATA,
-    UNKNOWN_STRATUM,
     EventInput,
-    default_attendee,
     extrapolate,
     extrapolated_line,
     organiser_items,
+    profile_notes,
+    stratum_priors,
 )
 from calculators.footprint import (
     ONE,
     ZERO,
     CalculationError,
-    Extrapolation,
     Footprint,
     LineItem,
+    Note,
     div,
     dsum,
-    mul,
     plain,
 )
-from calculators.personal import personal_items
 from db import transaction, utcnow
 from errors import Conflict, NotFound, ValidationError
 from factors import FactorSet, default_factor_set
@@ -94,6 +88,7 @@ class EventFootprint:
     attendance: int  # the population the extrapolation used
     attendance_basis: str  # "actual", "expected" or "registrations"
     warnings: tuple[tuple[str, dict], ...] = field(default_factory=tuple)  # (code, params) for the page
+    missing_inputs: tuple[str, ...] = ()  # boundary items counted without any data from the organiser
 
 
 _PART_COLUMNS = {"travel": "travel_kgco2e", "lodging": "lodging_kgco2e", "meals": "meals_kgco2e"}
@@ -205,16 +200,33 @@ def event_footprint_of(*, session: Session, event: Event, factor_set: FactorSet 
             label, label_zh = labels[part]
             grouped.append((group, LineItem(group, label, label_zh, kg, "kg CO2e", "", ONE, "kg CO2e/kg CO2e", kg,
                                             "", (note,))))
-    extrapolation, lines, population, basis, assumptions = _extrapolation(event, factor_set, respondents,
-                                                                          registrants, warnings)
+    extrapolation, lines, population, basis = _extrapolation(event, factor_set, respondents, registrants,
+                                                             warnings)
     grouped += [("extrapolated", line) for line in lines]
     items = tuple(item for _, item in grouped)
+    assumptions = tuple(note.text for note in extrapolation.notes) if extrapolation else ()
     footprint = Footprint("event", factor_set.version, items, assumptions, extrapolation)
     breakdown: dict[str, list[Decimal]] = {}
     for group, item in grouped:
         breakdown.setdefault(group, []).append(item.kgco2e)
     ordered = {group: dsum(breakdown[group]) for group in GROUPS if group in breakdown}
-    return EventFootprint(footprint, ordered, respondents, population, basis, tuple(warnings))
+    return EventFootprint(footprint, ordered, respondents, population, basis, tuple(warnings),
+                          missing_inputs(event, population))
+
+
+def missing_inputs(event: Event, population: int) -> tuple[str, ...]:
+    """The boundary items the organiser has given no data for (a zero is data; an empty field is not)."""
+    given = {
+        "venue_energy": any(value is not None for value in (event.electricity_kwh, event.natural_gas_m3,
+                                                            event.diesel_kg)),
+        "catering": any(getattr(event, column) is not None for column in MEAL_COLUMNS),
+        "materials": event.paper_kg is not None,
+        "waste": bool(event.waste_kg),
+        # Attendees are counted from their answers and, for the rest, the attendance and the meeting's prior.
+        "attendee_travel": bool(population),
+        "attendee_lodging": bool(population),
+    }
+    return tuple(item for item in event.boundary if not given.get(item, True))
 
 
 def _organiser_lines(event: Event, factor_set: FactorSet, warnings: list):
@@ -256,7 +268,7 @@ def _extrapolation(event: Event, factor_set: FactorSet, respondents: Respondents
                    warnings: list):
     counted_parts = tuple(p for p, category in PART_BOUNDARY.items() if category in event.boundary)
     if not counted_parts:
-        return None, [], 0, "none", ()
+        return None, [], 0, "none"
     registrants = dict(registrants)
     n = respondents.count
     if registrants:
@@ -271,6 +283,11 @@ def _extrapolation(event: Event, factor_set: FactorSet, respondents: Respondents
                                                                 "registered": registrants.get(stratum, 0)}))
                 registrants[stratum] = count
         population = sum(registrants.values())
+        stated = event.actual_attendance if event.actual_attendance is not None else event.expected_attendance
+        if population != stated:
+            warnings.append(("registrations_replace_attendance", {
+                "registered": population, "attendance": stated,
+                "basis": "actual" if event.actual_attendance is not None else "expected"}))
     else:
         basis = "actual" if event.actual_attendance is not None else "expected"
         population = event.actual_attendance if event.actual_attendance is not None else event.expected_attendance
@@ -278,63 +295,26 @@ def _extrapolation(event: Event, factor_set: FactorSet, respondents: Respondents
             warnings.append(("answers_over_attendance", {"answers": n, "attendance": population}))
             population = n
     if not population:
-        return None, [], 0, basis, ()
-    defaults = _stratum_defaults(factor_set, event.meeting_type.value, counted_parts)
-    profile = MEETING_PROFILES[event.meeting_type.value]
-    overall = dsum(mul(profile.shares[s], defaults[s]) for s in STRATA)
-    # Below 5,000 respondents the interval is a bootstrap of up to a second: a dashboard refreshing every minute
-    # recomputes it only when an answer, the attendance or the registrations changed. Above, the normal
-    # approximation is quick, and a cache would hold 100,000s of totals.
-    compute = _extrapolate if respondents.count <= BOOTSTRAP_MAX_RESPONDENTS else _extrapolate.__wrapped__
+        return None, [], 0, basis
+    priors = stratum_priors(factor_set, event.meeting_type.value, VENUE_COUNTRY, True, counted_parts)
     try:
         if registrants:
-            extrapolation = compute(respondents.totals, None, respondents.strata, tuple(sorted(registrants.items())),
-                                    tuple(sorted({**defaults, UNKNOWN_STRATUM: overall}.items())), None)
+            extrapolation = extrapolate(respondents.totals, strata=respondents.strata,
+                                        registrants_by_stratum=registrants, priors_by_stratum=priors,
+                                        prior_weight=DEFAULT_SHRINKAGE_K)
         else:
-            extrapolation = compute(respondents.totals, population, None, None, None, overall)
+            extrapolation = extrapolate(respondents.totals, population, prior=priors[ALL],
+                                        prior_weight=DEFAULT_SHRINKAGE_K)
     except CalculationError as error:  # pragma: no cover - the population is raised to the answers above
         raise ValidationError(f"the extrapolation cannot be computed: {error}") from None
+    if any(e.non_respondents for e in extrapolation.strata):
+        extrapolation = replace(extrapolation, notes=(
+            *profile_notes(event.meeting_type.value, DEFAULT_SHRINKAGE_K),
+            Note("event_boundary_parts", {"parts": list(counted_parts)},
+                 f"only the parts within the meeting's boundary are counted for them: {', '.join(counted_parts)}")))
     lines = [extrapolated_line(estimate, extrapolation) for estimate in extrapolation.strata
              if estimate.non_respondents]
-    used_default = any(e.default_kgco2e is not None for e in extrapolation.strata if e.non_respondents)
-    assumptions = _assumptions(event.meeting_type.value, counted_parts) if used_default else ()
-    return extrapolation, lines, population, basis, assumptions
-
-
-@lru_cache(maxsize=64)
-def _extrapolate(totals: tuple[Decimal, ...], population: int | None, strata: tuple[str, ...] | None,
-                 registrants: tuple | None, defaults: tuple | None, overall: Decimal | None) -> Extrapolation:
-    if registrants is not None:
-        return extrapolate(totals, strata=strata, registrants_by_stratum=dict(registrants),
-                           default_kgco2e_by_stratum=dict(defaults), shrinkage_k=DEFAULT_SHRINKAGE_K,
-                           samples=DEFAULT_SAMPLES, seed=DEFAULT_SEED)
-    return extrapolate(totals, population, default_kgco2e=overall, samples=DEFAULT_SAMPLES, seed=DEFAULT_SEED)
-
-
-@lru_cache(maxsize=64)
-def _stratum_defaults(factor_set: FactorSet, meeting_type: str, parts: tuple[str, ...]) -> dict[str, Decimal]:
-    """The meeting type's assumed attendee of each stratum, counting only the parts within the boundary."""
-    defaults = {}
-    for stratum in STRATA:
-        items = personal_items(default_attendee(meeting_type, stratum, VENUE_COUNTRY), factor_set)
-        defaults[stratum] = dsum(item.kgco2e for item in items if _part_of(item) in parts)
-    return defaults
-
-
-def _part_of(item: LineItem) -> str:
-    return "lodging" if item.category == "hotel" else "meals" if item.category == "meal" else "travel"
-
-
-def _assumptions(meeting_type: str, parts: tuple[str, ...]) -> tuple[str, ...]:
-    profile = MEETING_PROFILES[meeting_type]
-    shares = ", ".join(f"{s} {profile.shares[s]}" for s in STRATA)
-    return (
-        f"non-respondents without respondents of their own stratum are estimated with the {meeting_type} "
-        f"profile of calculators.event (this service's stated assumptions, no published figure exists): shares "
-        f"by origin {shares}; {profile.nights} hotel night(s) and {profile.own_meals} own meal(s) for those "
-        f"from outside the city",
-        f"only the parts within the meeting's boundary are counted for them: {', '.join(parts)}",
-    )
+    return extrapolation, lines, population, basis
 
 
 # ---- segments ----------------------------------------------------------------------------------------------------
@@ -375,6 +355,8 @@ def snapshot_document(event: Event, result: EventFootprint) -> dict:
         "attendance_basis": result.attendance_basis,
         "response_factor_sets": list(result.respondents.factor_sets),
         "boundary": list(event.boundary),
+        # A certificate refuses a carbon-neutral claim while any of these has no data.
+        "missing_inputs": list(result.missing_inputs),
         "warnings": [{"code": code, **{k: str(v) for k, v in params.items()}} for code, params in result.warnings],
         "event": {"id": event.id, "name_zh": event.name_zh, "name_en": event.name_en,
                   "starts_on": event.starts_on.isoformat(), "ends_on": event.ends_on.isoformat(),

@@ -179,3 +179,5 @@ class SnapshotSchema(ma.Schema):
     footprint = ma.fields.Nested(EventFootprintSchema)
     breakdown = ma.fields.Function(lambda snapshot: snapshot.footprint.get("breakdown", {}),
                                    metadata={"description": "kg by boundary category"})
+    missing_inputs = ma.fields.Function(lambda snapshot: snapshot.footprint.get("missing_inputs", []),
+                                        metadata={"description": "boundary items without the organiser's data"})

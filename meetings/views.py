@@ -26,17 +26,18 @@ from markupsafe import Markup
 
 from accounts.access import organisation_required
 from accounts.service import ROLE_RIGHTS
+from calculators.event import answers_to_halve_interval, margin_after
+from calculators.footprint import ceil_tonnes
 from db import get_session
 from errors import ValidationError
 from factors import default_factor_set
 from factors.regions import CN_PROVINCES, KNOWN_REGIONS
-from meetings import charts, export, qr, service
+from meetings import charts, export, footprint_text, qr, service
 from meetings import footprint as event_footprint
 from meetings import responses as attendee_responses
 from meetings.attendee import kg_text
 from meetings.forms import (
     BOUNDARY_LABELS,
-    FOOTPRINT_WARNINGS,
     GROUP_LABELS,
     MEAL_LABELS,
     MEETING_TYPE_LABELS,
@@ -362,6 +363,7 @@ def dashboard(event_id: int):
     event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
     result = event_footprint.event_footprint_of(session=db_session, event=event, segments=True)
     respondents = result.respondents
+    footprint = result.footprint
     rows = _group_rows(result)
     unit_t = _("t CO₂e")
     breakdown_svg = charts.breakdown_chart(
@@ -374,16 +376,25 @@ def dashboard(event_id: int):
             unit=_("kg CO₂e per attendee"), more=_(" (last bar: that much or more)"))
     by_stratum, hidden_strata = event_footprint.segments(respondents, "stratum")
     by_mode, hidden_modes = event_footprint.segments(respondents, "mode")
-    expected = event.actual_attendance if event.actual_attendance is not None else event.expected_attendance
-    warnings = [str(FOOTPRINT_WARNINGS[code]) % {**params, "stratum": str(STRATUM_LABELS.get(
-        params.get("stratum", ""), params.get("stratum", "")))} for code, params in result.warnings]
+    expected = result.attendance or (event.actual_attendance if event.actual_attendance is not None
+                                     else event.expected_attendance)
+    ex = footprint.extrapolation
+    narrowing = None
+    if ex is not None and (more := answers_to_halve_interval(ex)) is not None:
+        narrowing = {"answers": more, "credits": ceil_tonnes(footprint.total_kgco2e + margin_after(ex, more))}
     return render_template(
-        "meetings/dashboard.html", event=event, result=result, footprint=result.footprint, rows=rows,
+        "meetings/dashboard.html", event=event, result=result, footprint=footprint, rows=rows,
         breakdown_svg=breakdown_svg, histogram_svg=histogram_svg, by_stratum=by_stratum, by_mode=by_mode,
         hidden_strata=hidden_strata, hidden_modes=hidden_modes, min_group=event_footprint.MIN_GROUP,
         expected=expected, coverage=(Decimal(respondents.count) / expected * 100) if expected else Decimal(0),
-        stratum_labels=STRATUM_LABELS, mode_labels=TRAVEL_MODE_LABELS, warnings=warnings,
+        stratum_labels=STRATUM_LABELS, mode_labels=TRAVEL_MODE_LABELS,
+        warnings=[footprint_text.render_warning(code, params) for code, params in result.warnings],
         boundary_text=", ".join(str(BOUNDARY_LABELS[c]) for c in event.boundary),
+        boundary_items=[(c, str(BOUNDARY_LABELS[c]), c in result.missing_inputs) for c in event.boundary],
+        missing=[str(BOUNDARY_LABELS[c]) for c in result.missing_inputs], narrowing=narrowing,
+        method_text=footprint_text.render_note(ex.method_note, ex.method) if ex else "",
+        interval_text=footprint_text.render_note(ex.interval_note, ex.interval_method) if ex else "",
+        assumption_texts=[footprint_text.render_note(note) for note in ex.notes] if ex else [],
         snapshots=event_footprint.list_snapshots(session=db_session, organisation_id=g.organisation.id,
                                                  event_id=event_id),
         snapshot_form=SnapshotForm(), can_organise=_can_organise(),
@@ -440,5 +451,18 @@ def snapshot(event_id: int, snapshot_id: int):
     event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
     frozen = event_footprint.get_snapshot(session=db_session, organisation_id=g.organisation.id,
                                           event_id=event_id, snapshot_id=snapshot_id)
-    return render_template("meetings/snapshot.html", event=event, snapshot=frozen, document=frozen.footprint,
-                           group_labels=GROUP_LABELS, zh=_locale_is_zh())
+    document = frozen.footprint
+    ex = document.get("extrapolation") or {}
+    # Snapshots taken before the method was coded carry only its English text, shown as it is.
+    method = (footprint_text.render_note({"code": ex.get("method_code"), "params": ex.get("method_params"),
+                                          "text": ex.get("method", "")}) if ex else "")
+    interval = (footprint_text.render_note({"code": ex.get("interval_code"), "params": ex.get("interval_params"),
+                                            "text": ex.get("interval_method", "")}) if ex else "")
+    missing = document.get("missing_inputs", [])
+    return render_template("meetings/snapshot.html", event=event, snapshot=frozen, document=document,
+                           group_labels=GROUP_LABELS, zh=_locale_is_zh(), method_text=method,
+                           method_coded=bool(ex.get("method_code")), interval_text=interval,
+                           assumption_texts=[footprint_text.render_note(note) for note in ex.get("notes", [])],
+                           missing=[str(BOUNDARY_LABELS.get(key, key)) for key in missing],
+                           boundary_items=[(key, str(BOUNDARY_LABELS.get(key, key)), key in missing)
+                                           for key in document.get("boundary", [])])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-import random
+import time
 from decimal import Context, Decimal, localcontext
 
 import pytest
@@ -12,11 +12,13 @@ from calculators.enterprise import ElectricityUse, FuelUse, MaterialUse, WasteDi
 from calculators.event import (
     EventInput,
     EventOptions,
+    Prior,
     RespondentTotals,
     VenueEstimate,
     event_footprint,
     extrapolate,
     meeting_default_kgco2e,
+    stratum_priors,
 )
 from calculators.footprint import CalculationError, ceil_tonnes
 from calculators.personal import FoodItem, Lodging, PersonalInput
@@ -72,63 +74,97 @@ def test_a_venue_estimate_needs_a_cited_intensity_and_is_flagged_estimated():
     assert any("venue operator's 2024 meter readings" in note for note in item.notes)
 
 
-def test_the_respondent_mean_extrapolates_to_the_non_respondents():
+def test_the_respondents_mean_is_combined_with_the_default_by_their_weights():
     beef_eater = PersonalInput(food=(FoodItem("beef", Decimal(1)),))
     vegan_by_rail = PersonalInput(legs=(Leg(mode="rail", distance_km=Decimal(100)),))
     event = EventInput(attendance=10, responses=(beef_eater, vegan_by_rail, beef_eater, vegan_by_rail))
     footprint = event_footprint(event, FS)
     beef, rail = Decimal("99.48"), 100 * Decimal("0.03048")
-    mean = (2 * beef + 2 * rail) / 4
+    # (n0 × default + sum of the answers) / (n0 + n), n0 = 10.
+    per_attendee = (10 * CONFERENCE_DEFAULT + 2 * beef + 2 * rail) / 14
     extrapolation = footprint.extrapolation
-    assert extrapolation.method == "respondent mean"
+    assert extrapolation.method_note.code == "event_answers_and_default"
+    assert extrapolation.method_note.params == {"respondents": 4, "prior_weight": 10}
     assert extrapolation.coverage == Decimal("0.4")
-    assert extrapolation.point_kgco2e == 6 * mean
-    assert footprint.total_kgco2e == 2 * beef + 2 * rail + 6 * mean
-    assert extrapolation.low_kgco2e <= extrapolation.point_kgco2e <= extrapolation.high_kgco2e
-    assert footprint.neutralisation_kgco2e == (footprint.total_kgco2e - extrapolation.point_kgco2e
-                                               + extrapolation.high_kgco2e)
-    assert footprint.credits_needed_t == math.ceil((footprint.total_kgco2e - extrapolation.point_kgco2e
-                                                    + extrapolation.high_kgco2e) / 1000)
+    with localcontext(Context(prec=60)):
+        assert extrapolation.point_kgco2e == 6 * per_attendee
+        assert footprint.total_kgco2e == 2 * beef + 2 * rail + 6 * per_attendee
+    assert extrapolation.low_kgco2e < extrapolation.point_kgco2e < extrapolation.high_kgco2e
+    with localcontext(Context(prec=60)):
+        assert footprint.neutralisation_kgco2e == (footprint.total_kgco2e - extrapolation.point_kgco2e
+                                                   + extrapolation.high_kgco2e)
+    assert footprint.credits_needed_t == math.ceil(footprint.neutralisation_kgco2e / 1000)
     responses = [item for item in footprint.items if item.category != "extrapolation"]
     assert [(item.factor_id, item.quantity) for item in responses] == [("beef_beef_herd", 2), ("cn_hsr_full", 200)]
     (line,) = [item for item in footprint.items if item.category == "extrapolation"]
-    assert (line.quantity, line.factor_value, line.estimated) == (6, mean, True)
+    assert (line.quantity, line.factor_value, line.estimated) == (6, per_attendee, True)
+    assert line.activity_zh == "未填报参会者（外推），全体"
 
 
-def test_extrapolate_runs_the_documented_bootstrap_on_plain_numbers():
+def test_extrapolate_follows_the_documented_conjugate_normal_model():
     totals = [Decimal(10), Decimal(20), Decimal(30), Decimal("45.5")]
-    result = extrapolate(totals, 10, seed=7, samples=500)
-    # The method as documented: resample 4 with replacement, 6 × the resampled sum / 4, sorted, the 25th and
-    # 475th of 500.
-    rng = random.Random(7)
-    scaled = [100, 200, 300, 455]  # tenths
-    replicates = sorted(Decimal(sum(rng.choices(scaled, k=4))).scaleb(-1) * 6 / 4 for _ in range(500))
-    assert (result.low_kgco2e, result.high_kgco2e) == (replicates[24], replicates[474])
-    assert result.point_kgco2e == 6 * Decimal("105.5") / 4
-    assert result.samples == 500 and result.seed == 7
-    assert extrapolate(totals, 10, seed=7, samples=500) == result
+    prior = Prior(Decimal(100), Decimal(2500))
+    result = extrapolate(totals, 10, prior=prior, prior_weight=10)
+    n, n0, m = 4, 10, 6
+    mean = Decimal("105.5") / 4
+    deviations = sum((y - mean) ** 2 for y in totals)
+    spread = (n0 * Decimal(2500) + deviations) / (n0 + n - 1)  # the prior's variance pooled with the answers'
+    variance = m * m * spread / (n0 + n) + m * spread  # the mean's uncertainty + the attendees' differences
+    margin = Decimal("1.6448536269514722") * variance.sqrt()
+    assert abs(result.point_kgco2e - m * (n0 * Decimal(100) + Decimal("105.5")) / (n0 + n)) < Decimal("1E-20")
+    assert abs(result.high_kgco2e - (result.point_kgco2e + margin)) < Decimal("1E-20")
+    assert abs(result.low_kgco2e - (result.point_kgco2e - margin)) < Decimal("1E-20")
+    (stratum,) = result.strata
+    assert stratum.weight == Decimal(4) / 14 and stratum.prior_weight == 10
+    assert result.samples == 0 and result.seed is None  # closed form: nothing drawn
+    assert extrapolate(totals, 10, prior=prior) == result
     assert result.neutralisation_basis.startswith("credits cover the total")
+    assert result.interval_note.code == "event_interval_normal"
+    everyone = extrapolate(totals, 4, prior=prior)
+    assert everyone.low_kgco2e == everyone.high_kgco2e == everyone.point_kgco2e == 0
+    assert everyone.interval_note.code == "event_interval_all_answered"
 
 
-def test_more_than_5000_respondents_use_the_normal_approximation_to_the_bootstrap():
-    totals = [Decimal(100), Decimal(200), Decimal(300)] * 2000
-    result = extrapolate(totals, 10000)
-    assert result.point_kgco2e == 4000 * Decimal(200)
-    assert result.samples == 0 and result.seed is None
-    assert result.interval_method.startswith("normal approximation")
-    # Var of the resampled sum = n × σ² (divisor n) = 6000 × 20000/3; the estimate is 4000/6000 of that sum.
-    deviation = (Decimal(4000) / 6000) * (Decimal(6000) * Decimal(20000) / 3).sqrt()
-    margin = Decimal("1.6448536269514722") * deviation
-    assert abs(result.high_kgco2e - (result.point_kgco2e + margin)) < Decimal("1E-15")
-    assert abs(result.low_kgco2e - (result.point_kgco2e - margin)) < Decimal("1E-15")
+def test_100000_respondents_are_computed_in_closed_form_quickly():
+    totals = [Decimal(100), Decimal(200), Decimal(300)] * 33_334
+    started = time.perf_counter()
+    result = extrapolate(totals, 120_000, prior=Prior(Decimal(200), Decimal(10_000)))
+    assert time.perf_counter() - started < 1
+    n, m = len(totals), 120_000 - len(totals)
+    spread = (10 * Decimal(10_000) + n * Decimal(20_000) / 3) / (n + 9)
+    margin = Decimal("1.6448536269514722") * (m * m * spread / (n + 10) + m * spread).sqrt()
+    assert result.point_kgco2e == m * Decimal(200)
+    assert abs(result.high_kgco2e - result.point_kgco2e - margin) < Decimal("1E-15")
 
 
-def test_with_no_respondents_the_meeting_default_is_built_from_rows_and_its_assumptions_shown():
+def test_the_prior_spread_is_the_mixture_of_the_assumed_ways_of_travel():
+    priors = stratum_priors(FS, "conference")
+    # Within one way of travel an attendee's kg is spread evenly over [0, 2d]: E[y²] = 4d²/3.
+    assert priors["same_city"].mean_kgco2e == CONFERENCE_DEFAULTS["same_city"]
+    assert abs(priors["same_city"].variance - CONFERENCE_DEFAULTS["same_city"] ** 2 / 3) < Decimal("1E-20")
+    rail = 1600 * Decimal("0.03048") + AWAY
+    flight = 2400 * Decimal("0.13465") + AWAY
+    other = priors["other_province"]
+    assert other.mean_kgco2e == CONFERENCE_DEFAULTS["other_province"] == (rail + flight) / 2
+    expected = Decimal("0.5") * Decimal(4) / 3 * (rail ** 2 + flight ** 2) - other.mean_kgco2e ** 2
+    assert abs(other.variance - expected) < Decimal("1E-20")
+    overall = priors["all"]
+    assert overall.mean_kgco2e == CONFERENCE_DEFAULT
+    assert overall.variance > max(p.variance for s, p in priors.items() if s not in ("all", "unknown", "international"))
+    travel_only = stratum_priors(FS, "conference", parts=("travel",))
+    assert travel_only["same_province"].mean_kgco2e == 300 * Decimal("0.03048")
+
+
+def test_with_no_respondents_the_default_carries_the_spread_of_its_assumptions():
     assert meeting_default_kgco2e(FS, "conference") == CONFERENCE_DEFAULT == Decimal("286.9741")
     footprint = event_footprint(EventInput(meeting_type="conference", attendance=100), FS)
     extrapolation = footprint.extrapolation
     assert extrapolation.point_kgco2e == 100 * CONFERENCE_DEFAULT
-    assert extrapolation.low_kgco2e == extrapolation.high_kgco2e == extrapolation.point_kgco2e
+    assert extrapolation.low_kgco2e < extrapolation.point_kgco2e < extrapolation.high_kgco2e
+    spread = stratum_priors(FS, "conference")["all"].variance
+    # n = 0: the default weighs as 10 answers; variance 100²·s0²/10 + 100·s0².
+    margin = Decimal("1.6448536269514722") * (100 * 100 * spread / 10 + 100 * spread).sqrt()
+    assert abs(extrapolation.high_kgco2e - extrapolation.point_kgco2e - margin) < Decimal("1E-15")
     assert footprint.total_kgco2e == 100 * CONFERENCE_DEFAULT
     assert all(item.estimated and "estimated default" in item.activity for item in footprint.items)
     assert {item.factor_id for item in footprint.items} == {
@@ -136,7 +172,9 @@ def test_with_no_respondents_the_meeting_default_is_built_from_rows_and_its_assu
         "air.intl.economy.with_rf"}
     assert any("same_city 0.40" in line for line in footprint.assumptions)
     assert any("2 hotel night(s)" in line for line in footprint.assumptions)
-    assert footprint.credits_needed_t == 29
+    assert [note.code for note in extrapolation.notes][:2] == ["event_assumed_shares", "event_travel_same_city"]
+    assert extrapolation.notes[0].params["same_city"] == 40
+    assert footprint.credits_needed_t == math.ceil((footprint.total_kgco2e + margin) / 1000) > 29
 
 
 @pytest.mark.parametrize("meeting_type", ["conference", "exhibition", "training", "banquet", "hybrid"])
@@ -146,7 +184,7 @@ def test_every_meeting_type_has_a_positive_default_whose_shares_sum_to_one(meeti
     assert meeting_default_kgco2e(FS, meeting_type) > 0
 
 
-def test_a_registration_list_extrapolates_by_stratum_with_shrinkage_toward_the_default():
+def test_a_registration_list_extrapolates_by_stratum_toward_each_strata_default():
     local = PersonalInput(legs=(Leg(mode="metro", distance_km=Decimal(50)),))
     event = EventInput(responses=(local, local, local), response_strata=("same_city",) * 3,
                        registrants_by_stratum={"same_city": 20, "international": 5})
@@ -164,7 +202,9 @@ def test_a_registration_list_extrapolates_by_stratum_with_shrinkage_toward_the_d
         assert extrapolation.point_kgco2e == 17 * per_attendee + 5 * CONFERENCE_DEFAULTS["international"]
         assert footprint.total_kgco2e == 3 * respondent + extrapolation.point_kgco2e
     assert extrapolation.coverage == Decimal(3) / 25
-    assert "k = 10" in extrapolation.shrinkage
+    assert "n0 = 10" in extrapolation.shrinkage
+    assert extrapolation.method_note.code == "event_stratified"
+    assert same_city.respondent_mean_kgco2e == respondent and international.weight == 0
     default_lines = [item for item in footprint.items if "international attendees (estimated default)" in item.activity]
     assert sum(item.kgco2e for item in default_lines) == 5 * CONFERENCE_DEFAULTS["international"]
 
@@ -181,8 +221,10 @@ def test_stored_respondent_totals_give_lines_by_category_and_feed_the_extrapolat
                               by_category_kgco2e={"flight": Decimal(15), "hotel": Decimal(5)}, factor_set="2025.1")
     footprint = event_footprint(EventInput(attendance=4, respondent_totals=stored), FS)
     assert [(item.category, item.kgco2e) for item in footprint.items[:2]] == [("flight", 15), ("hotel", 5)]
-    assert footprint.extrapolation.point_kgco2e == 2 * Decimal(10)
-    assert footprint.total_kgco2e == 40
+    per_attendee = (10 * CONFERENCE_DEFAULT + 20) / 12
+    with localcontext(Context(prec=60)):
+        assert footprint.extrapolation.point_kgco2e == 2 * per_attendee
+        assert footprint.total_kgco2e == 20 + 2 * per_attendee
     mismatch = RespondentTotals((Decimal(1),), by_category_kgco2e={"flight": Decimal(2)})
     with pytest.raises(CalculationError) as caught:
         event_footprint(EventInput(attendance=4, respondent_totals=mismatch), FS)
@@ -202,10 +244,13 @@ def test_errors_inside_a_response_name_the_response():
     assert caught.value.field == "responses[1].lodging[0].nights"
 
 
-def test_options_change_seed_and_resamples_but_not_the_point_estimate():
+def test_the_prior_weight_option_moves_the_estimate_and_the_former_bootstrap_options_change_nothing():
     responses = tuple(PersonalInput(legs=(Leg(mode="taxi", distance_km=Decimal(d)),)) for d in (5, 9, 40, 12, 3))
     a = event_footprint(EventInput(attendance=50, responses=responses), FS).extrapolation
     b = event_footprint(EventInput(attendance=50, responses=responses,
                                    options=EventOptions(seed=99, bootstrap_samples=300)), FS).extrapolation
-    assert a.point_kgco2e == b.point_kgco2e
-    assert (a.seed, a.samples, b.seed, b.samples) == (2025, 2000, 99, 300)
+    c = event_footprint(EventInput(attendance=50, responses=responses,
+                                   options=EventOptions(shrinkage_k=40)), FS).extrapolation
+    assert a == b
+    assert a.strata[0].weight == Decimal(5) / 15 and c.strata[0].weight == Decimal(5) / 45
+    assert a.point_kgco2e < c.point_kgco2e  # short taxi rides: the heavier the default, the higher the estimate
