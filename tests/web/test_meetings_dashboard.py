@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from accounts.models import Role
-from calculators.event import extrapolate
+from calculators.event import extrapolate, stratum_priors
 from calculators.footprint import dsum
+from factors import default_factor_set
 from footprints.service import compute_footprint
 from meetings import footprint as event_footprint
 from meetings import responses
@@ -63,7 +64,8 @@ def _independent(event, answers) -> tuple[Decimal, Decimal]:
         totals.append(compute_footprint("personal", {
             "legs": [leg], "lodging": [{"country": "CN", "nights": nights}] if nights else [],
             "meals": answer.get("meals", {})}).total_kgco2e)
-    point = extrapolate(totals, event.expected_attendance).point_kgco2e
+    prior = stratum_priors(default_factor_set(), event.meeting_type.value)["all"]
+    point = extrapolate(totals, event.expected_attendance, prior=prior).point_kgco2e
     return dsum((organiser, *totals, point)), point
 
 
@@ -92,7 +94,14 @@ def test_the_dashboard_equals_an_independent_computation(client, session):
     assert f'id="total-t">{tonnes}<' in html
     assert f'id="credits">{result.footprint.credits_needed_t}<' in html
     assert 'id="responses">5<' in html and "of 300 attendees" in html
-    assert "respondent mean" in html and "percentile bootstrap" in html and "90% interval" in html
+    assert "The mean of 5 answers combined with the meeting type’s default attendee" in html
+    assert "weighing as much as 10 answers" in html and "90% interval" in html
+    ex = result.footprint.extrapolation
+    line = html.split('id="credits-line">')[1].split("</p>")[0]
+    assert f"Total {tonnes} t CO₂e, credits needed {result.footprint.credits_needed_t} t" in line
+    assert f"{(ex.high_kgco2e / 1000).quantize(Decimal('0.01')):,} t for the attendees who did not answer" in line
+    assert 'id="narrowing"' in line and "more answers like those so far would halve the interval" in line
+    assert 'id="missing-inputs"' not in html  # every organiser input is given
     assert html.count('class="chart breakdown-chart"') == 1 and 'class="chart histogram-chart"' in html
     assert "<script" not in html.split("</head>")[1]  # charts drawn on the server
     assert '<meta http-equiv="refresh" content="60">' in html  # answers are open: it refreshes
@@ -119,7 +128,9 @@ def test_without_answers_the_meeting_type_default_is_used_and_said(session):
     event = make_event(session, org)
     result = event_footprint.event_footprint_of(session=session, event=event)
     assert result.respondents.count == 0
-    assert result.footprint.extrapolation.method.startswith("meeting type's per-attendee default")
+    extrapolation = result.footprint.extrapolation
+    assert extrapolation.method_note.code == "event_default_only"
+    assert extrapolation.low_kgco2e < extrapolation.point_kgco2e < extrapolation.high_kgco2e
     assert result.footprint.assumptions and result.breakdown["extrapolated"] > 0
 
 
@@ -138,7 +149,10 @@ def test_a_registration_list_stratifies_the_extrapolation(session):
                                   csv_text="origin_city\n" + "广州\n" * 50 + "上海\n" * 30 + "北京\n" * 20)
     result = event_footprint.event_footprint_of(session=session, event=event)
     assert result.attendance_basis == "registrations" and result.attendance == 100
-    assert result.footprint.extrapolation.method.startswith("stratified by origin")
+    assert result.footprint.extrapolation.method_note.code == "event_stratified"
+    # The list's 100 rows replace the expected 300: said, with both numbers.
+    assert ("registrations_replace_attendance",
+            {"registered": 100, "attendance": 300, "basis": "expected"}) in result.warnings
     assert {s.stratum for s in result.footprint.extrapolation.strata} == {"same_city", "other_province"}
 
 
@@ -199,7 +213,8 @@ def test_a_snapshot_freezes_the_numbers_and_a_later_one_supersedes_it(client, se
     now = event_footprint.event_footprint_of(session=session, event=event).footprint
     assert Decimal(second.footprint["total_kgco2e"]) == now.total_kgco2e != Decimal(first.footprint["total_kgco2e"])
     assert first.factor_set == "2025.1" and first.footprint["breakdown"] and first.footprint["items"]
-    assert first.footprint["extrapolation"]["method"] == "respondent mean"
+    assert first.footprint["extrapolation"]["method_code"] == "event_answers_and_default"
+    assert first.footprint["missing_inputs"] == []
     assert first.credits_needed_t == first.footprint["credits_needed_t"]
     page = client.get(f"/events/{event.id}/snapshots/{first.id}").get_data(as_text=True)
     assert "Superseded" in page and f"/snapshots/{second.id}" in page
@@ -268,3 +283,50 @@ def _strata(session, event) -> list[str]:
     session.expire_all()
     return [r.stratum.value for r in session.exec(select(AttendeeResponse)
                                                   .where(AttendeeResponse.event_id == event.id)).all()]
+
+
+def test_a_meeting_without_organiser_inputs_flags_each_missing_boundary_item(client, session):
+    org = _signed_in(client, session)
+    event = make_event(session, org)  # the full boundary, no venue, catering, materials or waste data
+    result = event_footprint.event_footprint_of(session=session, event=event)
+    assert result.missing_inputs == ("venue_energy", "catering", "materials", "waste")
+    html = client.get(f"/events/{event.id}/dashboard").get_data(as_text=True)
+    notice = html.split('id="missing-inputs">')[1].split("</p>")[0]
+    assert "Not filled in: Venue energy, Catering, Materials, Waste." in notice
+    for key in ("venue_energy", "catering", "materials", "waste"):
+        assert 'class="tag missing">Not filled in<' in html.split(f'id="boundary-{key}">')[1].split("</li>")[0]
+    for key in ("attendee_travel", "attendee_lodging"):
+        assert "tag missing" not in html.split(f'id="boundary-{key}">')[1].split("</li>")[0]
+    token = csrf_token_from(html)
+    assert client.post(f"/events/{event.id}/snapshots", data={"csrf_token": token}).status_code == 302
+    snapshot = session.exec(select(EventFootprintSnapshot).where(EventFootprintSnapshot.event_id == event.id)).one()
+    assert snapshot.footprint["missing_inputs"] == ["venue_energy", "catering", "materials", "waste"]
+    page = client.get(f"/events/{event.id}/snapshots/{snapshot.id}").get_data(as_text=True)
+    assert "Not filled in when this snapshot was taken: Venue energy, Catering, Materials, Waste." in page
+    client.get("/lang/zh_CN")
+    page = client.get(f"/events/{event.id}/snapshots/{snapshot.id}").get_data(as_text=True)
+    assert "未填写" in page and "场馆能耗" in page
+    # The method and the assumptions in Chinese, not the calculator's English.
+    assert "meeting type's per-attendee default" not in page and "respondent mean" not in page
+    html = client.get(f"/events/{event.id}/dashboard").get_data(as_text=True)
+    assert "未填写" in html and "按外推区间上限计" in html
+    assert "stated assumptions" not in html and "same_city 0.40" not in html and "，all" not in html
+
+
+def test_a_zero_is_data_and_an_empty_field_is_not(session):
+    org = make_organisation(session)
+    event = make_event(session, org, electricity_kwh=Decimal(0), meals_vegan=0, paper_kg=Decimal(0),
+                       boundary=["venue_energy", "catering", "materials", "waste", "attendee_travel"])
+    assert event_footprint.event_footprint_of(session=session, event=event).missing_inputs == ("waste",)
+
+
+def test_answers_below_the_default_lower_the_credits_on_the_dashboard(session):
+    org = make_organisation(session)
+    event = make_event(session, org, **ORGANISER_INPUTS)
+    before = event_footprint.event_footprint_of(session=session, event=event).footprint
+    for _ in range(5):
+        make_attendee_response(session, event, origin="广州", travel_mode="metro", distance_km="8", hotel_nights=0)
+    after = event_footprint.event_footprint_of(session=session, event=event).footprint
+    assert after.total_kgco2e < before.total_kgco2e
+    assert after.credits_needed_t < before.credits_needed_t
+    assert after.extrapolation.high_kgco2e - after.extrapolation.low_kgco2e > 0
