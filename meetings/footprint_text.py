@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from decimal import Decimal
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -55,6 +57,7 @@ EVENT_NOTES = {
 }
 messages.register(EVENT_NOTES)
 
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 PART_LABELS = {"travel": _l("attendee travel"), "lodging": _l("hotel nights"), "meals": _l("own meals")}
 BASIS_LABELS = {"actual": _l("actual attendance"), "expected": _l("expected attendance"),
                 "registrations": _l("registration list")}
@@ -64,7 +67,8 @@ def _localised(params: Mapping) -> dict:
     """Vocabulary parameters (meeting type, stratum, parts, basis) in the reader's language."""
     values = dict(params)
     if "meeting_type" in values:
-        values["meeting_type"] = str(MEETING_TYPE_LABELS.get(values["meeting_type"], values["meeting_type"]))
+        # Mid-sentence: "a conference" (a no-op in Chinese).
+        values["meeting_type"] = str(MEETING_TYPE_LABELS.get(values["meeting_type"], values["meeting_type"])).lower()
     if "stratum" in values:
         values["stratum"] = str(STRATUM_LABELS.get(values["stratum"], values["stratum"]))
     if "basis" in values:
@@ -82,8 +86,10 @@ def render_note(note: Note | Mapping | None, fallback: str = "") -> str:
         return fallback
     if isinstance(note, Note):
         code, params, text = note.code, note.params, note.text
-    else:
-        code, params, text = note.get("code"), note.get("params") or {}, note.get("text", fallback)
+    else:  # a stored document writes numbers as plain strings: read them back as numbers, shown in the locale
+        code, text = note.get("code"), note.get("text", fallback)
+        params = {key: Decimal(value) if isinstance(value, str) and _NUMBER.match(value) else value
+                  for key, value in (note.get("params") or {}).items()}
     if not code:
         return text or fallback
     return messages.render(code, _localised(params), fallback=text or fallback)
