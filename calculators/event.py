@@ -500,7 +500,10 @@ def extrapolate(respondent_totals: Sequence[Decimal], attendance: object = None,
     one per respondent): by stratum, each with its prior from `priors_by_stratum`. The module's docstring gives
     the model; `prior_weight` is n0. A prior is needed wherever some attendees did not answer.
     """
-    values = [to_decimal(v, f"respondent_totals[{i}]") for i, v in enumerate(respondent_totals)]
+    values = list(respondent_totals)
+    # 100,000 stored totals are Decimals already: checked in bulk, and one by one (naming the bad one) otherwise.
+    if not (all(type(v) is Decimal and v.is_finite() for v in values) and (not values or min(values) >= 0)):
+        values = [to_decimal(v, f"respondent_totals[{i}]") for i, v in enumerate(values)]
     if isinstance(prior_weight, bool) or not isinstance(prior_weight, int) or prior_weight < 0:
         raise CalculationError("shrinkage_k", "the prior's weight n0 must be a whole number of 0 or more")
     if registrants_by_stratum is not None:
