@@ -93,10 +93,10 @@ NEUTRALISATION_BASIS = ("credits cover the total with the non-respondents' part 
                         "interval upper end (conservative)")
 # The names of the strata in line items (English, Chinese).
 STRATUM_NAMES = MappingProxyType({
-    "same_city": ("same-city", "同城"), "same_province": ("same-province", "同省外市"),
+    "same_city": ("same-city", "同城"), "same_province": ("same-province", "同省"),
     "other_province": ("other-province", "外省"), "hk_mo_tw": ("Hong Kong, Macau and Taiwan", "港澳台"),
-    "international": ("international", "境外"), UNKNOWN_STRATUM: ("origin not recognised", "来源未识别"),
-    ALL: ("all", "全体"),
+    "international": ("international", "国外"), UNKNOWN_STRATUM: ("origin not recognised", "来源无法识别"),
+    ALL: ("all", "全部参会者"),
 })
 
 

@@ -178,9 +178,14 @@ STRATA = ["same_city", "same_province", "other_province", "hk_mo_tw", "internati
 
 class EventOptionsSchema(StrictSchema):
     radiative_forcing = ma.fields.Boolean(load_default=True)
-    seed = ma.fields.Integer(load_default=2025, validate=validate.Range(min=0, max=2**31 - 1))
-    bootstrap_samples = ma.fields.Integer(load_default=2000, validate=validate.Range(min=100, max=10000))
-    shrinkage_k = ma.fields.Integer(load_default=10, validate=validate.Range(min=0, max=1000))
+    # The interval is computed in closed form: seed and bootstrap_samples are accepted and change nothing.
+    seed = ma.fields.Integer(load_default=2025, validate=validate.Range(min=0, max=2**31 - 1),
+                             metadata={"description": "accepted for compatibility; unused"})
+    bootstrap_samples = ma.fields.Integer(load_default=2000, validate=validate.Range(min=100, max=10000),
+                                          metadata={"description": "accepted for compatibility; unused"})
+    shrinkage_k = ma.fields.Integer(load_default=10, validate=validate.Range(min=0, max=1000),
+                                    metadata={"description": "n0: the meeting type's default weighs as this many "
+                                                             "answers"})
 
 
 class EventFootprintRequestSchema(StrictSchema):

@@ -106,7 +106,7 @@ def load_respondents(session: Session, event: Event, *, strata: bool = True, mod
     """Every response's total (within the boundary), and its stratum and mode when asked; the parts summed.
 
     Plain SQL read straight from the driver: no ORM object and no per-value type hook for 100,000 rows. In id
-    order, because the bootstrap resamples by position: the same answers must give the same interval.
+    order, so that the same answers are always read back alike.
     """
     counted = [part for part, category in PART_BOUNDARY.items() if category in event.boundary]
     everything = len(counted) == len(PART_BOUNDARY)

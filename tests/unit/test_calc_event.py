@@ -98,7 +98,7 @@ def test_the_respondents_mean_is_combined_with_the_default_by_their_weights():
     assert [(item.factor_id, item.quantity) for item in responses] == [("beef_beef_herd", 2), ("cn_hsr_full", 200)]
     (line,) = [item for item in footprint.items if item.category == "extrapolation"]
     assert (line.quantity, line.factor_value, line.estimated) == (6, per_attendee, True)
-    assert line.activity_zh == "未填报参会者（外推），全体"
+    assert line.activity_zh == "未填报参会者（外推），全部参会者"
 
 
 def test_extrapolate_follows_the_documented_conjugate_normal_model():
