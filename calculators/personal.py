@@ -2,14 +2,14 @@
 
 Defaults (each line item names the row it used):
 
-- Meals: the ADEME Base Carbone meals via Impact CO2 (the default meal set). Pork uses meal.pork_standin (the
-  set has no pork meal; its row repeats the chicken meal); beef_lamb uses the beef meal, which also stands in
-  for lamb; fish uses the white-fish meal, the higher of the set's two fish meals. The Nos Gestes Climat rows
-  are another method and are never mixed in.
+- Meals: the Chinese recipe meals (cn_meal.*, the default meal set): each row is a recipe of rice, vegetables,
+  oil and the meal's protein, in grams from 中国居民平衡膳食宝塔（2022）, times the Poore & Nemecek per-kg rows.
+  beef_lamb uses the beef meal (the higher of the two). ADEME Base Carbone and Nos Gestes Climat meals are
+  alternative sets and are never mixed in.
 - Food per kg: Poore & Nemecek (2018) means (with losses) via Our World in Data. Beef defaults to
-  beef_beef_herd, as its row says (one method across all foods); the Liaoning 碳中惠 value
-  (food.beef_tanzhonghui, 20.82) can be chosen with `options.beef_factor`. The median rows (med_*) are refused:
-  mixing the two sets in one calculation is what their notes forbid.
+  beef_beef_herd, as its row says (peer-reviewed, one method across all foods); the value of the 碳中惠
+  calculator of the 辽宁碳中汇 platform (food.beef_tanzhonghui, 20.82) can be chosen with
+  `options.beef_factor`. The median rows (med_*, only in 2025.1) are refused: the two sets are never mixed.
 - Home electricity: the 2023 provincial grid factor, national average where none is published; natural gas:
   the Chinese coefficient per m3 (the row's own unit, so no conversion).
 """
@@ -30,30 +30,29 @@ from factors import Factor, FactorSet
 MEAL_TYPES = ("vegan", "vegetarian", "poultry", "pork", "beef_lamb", "fish")
 # meal type: (factor id, English label, Chinese label, notes)
 _MEALS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
-    "vegan": ("impactco2_repas_vegetalien", "Vegan meals", "纯素餐", ()),
-    "vegetarian": ("ademe_repas_vegetarien", "Vegetarian meals", "素食餐", ()),
-    "poultry": ("ademe_repas_poulet", "Poultry meals", "禽肉餐", ()),
-    "pork": ("meal.pork_standin", "Pork meals", "猪肉餐",
-             ("stand-in: the default meal set publishes no pork meal; its chicken meal stands in (the row's "
-              "note says so)",)),
-    "beef_lamb": ("ademe_repas_boeuf", "Beef or lamb meals", "牛羊肉餐",
-                  ("lamb: the beef meal stands in (the default meal set has no lamb meal)",)),
-    "fish": ("impactco2_repas_poisson_blanc", "Fish meals", "鱼肉餐",
-             ("fish meal: white fish, the higher of the set's two fish meals, so an unspecified fish meal is not "
-              "understated",)),
+    "vegan": ("cn_meal.vegan", "Vegan meals", "纯素餐", ()),
+    "vegetarian": ("cn_meal.vegetarian", "Vegetarian meals", "素食餐", ()),
+    "poultry": ("cn_meal.poultry", "Poultry meals", "禽肉餐", ()),
+    "pork": ("cn_meal.pork", "Pork meals", "猪肉餐", ()),
+    "beef_lamb": ("cn_meal.beef", "Beef or lamb meals", "牛羊肉餐",
+                  ("beef or lamb: the beef meal, the higher of the two (cn_meal.lamb is the lamb meal)",)),
+    "fish": ("cn_meal.fish", "Fish meals", "鱼肉餐", ()),
 }
-MEAL_NOTE = "ADEME Base Carbone meal via Impact CO2 (the default meal set)"
+MEAL_FACTORS: dict[str, str] = {meal: spec[0] for meal, spec in _MEALS.items()}  # meal type -> factor id
+MEAL_NOTE = ("Chinese recipe meal (the default meal set): grams from 中国居民平衡膳食宝塔（2022） × Poore & Nemecek "
+             "per-kg factors; the row lists its recipe")
 
 DEFAULT_BEEF = "beef_beef_herd"
 ALTERNATIVE_BEEF = "food.beef_tanzhonghui"
 _BEEF_CHOICES = {"": DEFAULT_BEEF, "poore_nemecek": DEFAULT_BEEF, "tanzhonghui": ALTERNATIVE_BEEF,
-                 "碳中惠": ALTERNATIVE_BEEF}
+                 "碳中惠": ALTERNATIVE_BEEF, "碳中汇": ALTERNATIVE_BEEF}
 FOOD_NOTE = "Poore & Nemecek (2018) global mean, losses included (Our World in Data)"
-BEEF_DEFAULT_NOTE = (f"beef: default row {DEFAULT_BEEF} (Poore & Nemecek mean, one method for all foods); the "
-                     f"Liaoning 碳中惠 value ({ALTERNATIVE_BEEF}) can be chosen instead")
-BEEF_ALTERNATIVE_NOTE = (f"beef: alternative row {ALTERNATIVE_BEEF} (Liaoning 碳中惠 calculator, as reported by "
-                         f"辽宁日报) chosen instead of the default {DEFAULT_BEEF}; that calculator's method and "
-                         f"boundary are not documented")
+BEEF_DEFAULT_NOTE = (f"beef: default row {DEFAULT_BEEF} (Poore & Nemecek mean: peer-reviewed, published boundary, "
+                     f"one method for all foods); the 碳中惠 calculator's value ({ALTERNATIVE_BEEF}, 辽宁碳中汇 "
+                     f"platform, about a fifth of it) can be chosen instead")
+BEEF_ALTERNATIVE_NOTE = (f"beef: alternative row {ALTERNATIVE_BEEF} (碳中惠 calculator of the 辽宁碳中汇 platform, as "
+                         f"reported by 辽宁日报) chosen instead of the default {DEFAULT_BEEF}; that calculator's "
+                         f"method and boundary are unpublished, so its five-fold difference is unexplained")
 # Everyday names for the default set's rows; the rows' ids and their English and Chinese labels also work.
 _FOOD_ALIASES = {
     "beef": DEFAULT_BEEF, "牛肉": DEFAULT_BEEF, "lamb": "lamb_mutton", "mutton": "lamb_mutton",

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
+from calculators.personal import MEAL_FACTORS
 from factors import Factor, FactorSet, UnknownFactor
 
 
@@ -41,14 +42,7 @@ DEFAULT_BOUNDARY: dict[MeetingType, tuple[str, ...]] = {
 }
 
 MEAL_TYPES: tuple[str, ...] = ("vegan", "vegetarian", "poultry", "pork", "beef_lamb", "fish")
-MEAL_FACTORS: dict[str, str] = {
-    "vegan": "impactco2_repas_vegetalien",
-    "vegetarian": "ademe_repas_vegetarien",
-    "poultry": "ademe_repas_poulet",
-    "pork": "meal.pork_standin",
-    "beef_lamb": "ademe_repas_boeuf",
-    "fish": "impactco2_repas_poisson_blanc",
-}
+# MEAL_FACTORS (meal type -> factor id of the default meal set) is the calculators' own, so hints and sums agree.
 
 # Waste streams a meeting produces and the treatments the factor table has for each; the factor of a
 # (stream, treatment) pair is `waste.<stream>.<treatment>`, per tonne.
