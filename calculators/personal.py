@@ -28,19 +28,40 @@ from calculators.travel import Leg, hotel_item, leg_item
 from factors import Factor, FactorSet
 
 MEAL_TYPES = ("vegan", "vegetarian", "poultry", "pork", "beef_lamb", "fish")
-# meal type: (factor id, English label, Chinese label, notes)
-_MEALS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
-    "vegan": ("cn_meal.vegan", "Vegan meals", "纯素餐", ()),
-    "vegetarian": ("cn_meal.vegetarian", "Vegetarian meals", "素食餐", ()),
-    "poultry": ("cn_meal.poultry", "Poultry meals", "禽肉餐", ()),
-    "pork": ("cn_meal.pork", "Pork meals", "猪肉餐", ()),
-    "beef_lamb": ("cn_meal.beef", "Beef or lamb meals", "牛羊肉餐",
-                  ("beef or lamb: the beef meal, the higher of the two (cn_meal.lamb is the lamb meal)",)),
-    "fish": ("cn_meal.fish", "Fish meals", "鱼肉餐", ()),
+# meal type: (factor ids, the first one present in the factor set is used; English label; Chinese label). The
+# Chinese recipe meals (cn_meal.*) are the default from 2025.2; the ADEME rows after them were 2025.1's
+# default, so a footprint of 2025.1 recomputes as it was.
+_MEALS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "vegan": (("cn_meal.vegan", "impactco2_repas_vegetalien"), "Vegan meals", "纯素餐"),
+    "vegetarian": (("cn_meal.vegetarian", "ademe_repas_vegetarien"), "Vegetarian meals", "素食餐"),
+    "poultry": (("cn_meal.poultry", "ademe_repas_poulet"), "Poultry meals", "禽肉餐"),
+    "pork": (("cn_meal.pork", "meal.pork_standin"), "Pork meals", "猪肉餐"),
+    "beef_lamb": (("cn_meal.beef", "ademe_repas_boeuf"), "Beef or lamb meals", "牛羊肉餐"),
+    "fish": (("cn_meal.fish", "impactco2_repas_poisson_blanc"), "Fish meals", "鱼肉餐"),
 }
-MEAL_FACTORS: dict[str, str] = {meal: spec[0] for meal, spec in _MEALS.items()}  # meal type -> factor id
 MEAL_NOTE = ("Chinese recipe meal (the default meal set): grams from 中国居民平衡膳食宝塔（2022） × Poore & Nemecek "
              "per-kg factors; the row lists its recipe")
+_MEAL_SET_NOTES = {"cn_meal.": MEAL_NOTE, "": "ADEME Base Carbone meal via Impact CO2 (the default meal set)"}
+_MEAL_ROW_NOTES: dict[str, tuple[str, ...]] = {
+    "cn_meal.beef": ("beef or lamb: the beef meal, the higher of the two (cn_meal.lamb is the lamb meal)",),
+    "meal.pork_standin": ("stand-in: the default meal set publishes no pork meal; its chicken meal stands in (the "
+                          "row's note says so)",),
+    "ademe_repas_boeuf": ("lamb: the beef meal stands in (the default meal set has no lamb meal)",),
+    "impactco2_repas_poisson_blanc": ("fish meal: white fish, the higher of the set's two fish meals, so an "
+                                      "unspecified fish meal is not understated",),
+}
+
+
+def meal_factor(factor_set: FactorSet, meal_type: str) -> Factor:
+    """The factor of a meal type in this factor set: its default meal set's row."""
+    spec = _MEALS.get(meal_type)
+    if spec is None:
+        raise CalculationError(str(meal_type), f"unknown meal type (known: {', '.join(MEAL_TYPES)})")
+    for factor_id in spec[0]:
+        if factor_id in factor_set.factors:
+            return factor_set.factors[factor_id]
+    return factor_set.get(spec[0][0])  # raises UnknownFactor naming the current default row
+
 
 DEFAULT_BEEF = "beef_beef_herd"
 ALTERNATIVE_BEEF = "food.beef_tanzhonghui"
@@ -151,14 +172,13 @@ def meal_items(meals: Mapping[str, object], factor_set: FactorSet) -> list[LineI
     """One line per meal type with a count above zero; errors name the meal type."""
     items = []
     for meal_type, count in meals.items():
-        spec = _MEALS.get(meal_type)
-        if spec is None:
-            raise CalculationError(str(meal_type), f"unknown meal type (known: {', '.join(MEAL_TYPES)})")
+        factor = meal_factor(factor_set, meal_type)
         quantity = to_decimal(count, meal_type)
         if quantity:
-            factor_id, label, label_zh, notes = spec
-            items.append(factor_item(factor_set.get(factor_id), quantity, label, label_zh,
-                                     notes=(MEAL_NOTE, *notes)))
+            _ids, label, label_zh = _MEALS[meal_type]
+            set_note = _MEAL_SET_NOTES["cn_meal." if factor.id.startswith("cn_meal.") else ""]
+            items.append(factor_item(factor, quantity, label, label_zh,
+                                     notes=(set_note, *_MEAL_ROW_NOTES.get(factor.id, ()))))
     return items
 
 
