@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from factors import load_factor_set
 from factorsets import service
@@ -54,7 +55,7 @@ def test_no_page_or_api_answer_shows_a_float_artefact_even_for_the_2025_1_median
 
 def test_the_browser_cites_the_primary_publication_and_folds_the_mirrors_away(client):
     html = client.get("/factors", query_string={"q": "beef_beef_herd"}).get_data(as_text=True)
-    row = html[html.index("beef_beef_herd"):]
+    row = html[html.index('<code class="factor-id">beef_beef_herd</code>'):]
     row = row[:row.index("</tr>")]
     assert 'href="https://doi.org/10.1126/science.aaq0216"' in row
     assert "Science 360(6392):987–992" in row and "ghg-per-kg-poore" in row
@@ -80,11 +81,11 @@ def test_the_chinese_meals_are_listed_with_their_recipe_and_the_pork_stand_in_is
 
 
 def test_the_calculator_shows_both_beef_values_names_the_default_and_says_why(client):
-    html = client.get("/calculator").get_data(as_text=True)
-    assert "默认：Poore &amp; Nemecek 2018 全球均值，每千克 99.48 kg CO2e" in html
+    html = unescape(client.get("/calculator").get_data(as_text=True))
+    assert "默认：Poore & Nemecek 2018 全球均值，每千克 99.48 kg CO2e" in html
     assert "备选：碳中惠计算器（辽宁碳中汇平台），每千克 20.82 kg CO2e" in html
     assert "同行评审" in html and "未公开" in html
     client.get("/lang/en?next=/calculator")
-    english = client.get("/calculator").get_data(as_text=True)
-    assert "Default: Poore &amp; Nemecek 2018 global mean, 99.48 kg CO2e per kg" in english
+    english = unescape(client.get("/calculator").get_data(as_text=True))
+    assert "Default: Poore & Nemecek 2018 global mean, 99.48 kg CO2e per kg" in english
     assert "Alternative: 碳中惠 calculator (辽宁碳中汇 platform), 20.82 kg CO2e per kg" in english
