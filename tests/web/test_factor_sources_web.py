@@ -82,10 +82,10 @@ def test_the_chinese_meals_are_listed_with_their_recipe_and_the_pork_stand_in_is
 
 def test_the_calculator_shows_both_beef_values_names_the_default_and_says_why(client):
     html = unescape(client.get("/calculator").get_data(as_text=True))
-    assert "默认：Poore & Nemecek 2018 全球均值，每千克 99.48 kg CO2e" in html
-    assert "备选：碳中惠计算器（辽宁碳中汇平台），每千克 20.82 kg CO2e" in html
+    assert "默认 99.48 kg CO2e/千克：Poore & Nemecek 2018 全球均值" in html
+    assert "备选 20.82 kg CO2e/千克：碳中惠计算器（辽宁碳中汇平台）" in html
     assert "同行评审" in html and "未公开" in html
     client.get("/lang/en?next=/calculator")
     english = unescape(client.get("/calculator").get_data(as_text=True))
-    assert "Default: Poore & Nemecek 2018 global mean, 99.48 kg CO2e per kg" in english
-    assert "Alternative: 碳中惠 calculator (辽宁碳中汇 platform), 20.82 kg CO2e per kg" in english
+    assert "Default, 99.48 kg CO2e per kg: Poore & Nemecek 2018 global mean" in english
+    assert "Alternative, 20.82 kg CO2e per kg: 碳中惠 calculator (辽宁碳中汇 platform)" in english
