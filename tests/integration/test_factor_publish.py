@@ -88,3 +88,10 @@ def test_the_load_command_publishes_every_version_and_keeps_each_ones_own_source
     assert "nightingale-owid" in new[0].cross_checked_at
     again = app.test_cli_runner().invoke(args=["factors", "load"])
     assert again.exit_code == 0 and again.output.count("already published, unchanged") == 2
+
+
+def test_the_list_command_prints_values_as_printed_never_as_float_artefacts(app):
+    result = app.test_cli_runner().invoke(args=["factors", "list", "--version", "2025.1", "--category", "food"])
+    assert result.exit_code == 0, result.output
+    beef = next(line for line in result.output.splitlines() if line.startswith("med_beef_beef_herd "))
+    assert " 59.6 kgCO2e/kg" in beef and "59.59999" not in result.output
