@@ -2,14 +2,14 @@
 
 Defaults (each line item names the row it used):
 
-- Meals: the ADEME Base Carbone meals via Impact CO2 (the default meal set). Pork uses meal.pork_standin (the
-  set has no pork meal; its row repeats the chicken meal); beef_lamb uses the beef meal, which also stands in
-  for lamb; fish uses the white-fish meal, the higher of the set's two fish meals. The Nos Gestes Climat rows
-  are another method and are never mixed in.
+- Meals: the Chinese recipe meals (cn_meal.*, the default meal set): each row is a recipe of rice, vegetables,
+  oil and the meal's protein, in grams from 中国居民平衡膳食宝塔（2022）, times the Poore & Nemecek per-kg rows.
+  beef_lamb uses the beef meal (the higher of the two). ADEME Base Carbone and Nos Gestes Climat meals are
+  alternative sets and are never mixed in.
 - Food per kg: Poore & Nemecek (2018) means (with losses) via Our World in Data. Beef defaults to
-  beef_beef_herd, as its row says (one method across all foods); the Liaoning 碳中惠 value
-  (food.beef_tanzhonghui, 20.82) can be chosen with `options.beef_factor`. The median rows (med_*) are refused:
-  mixing the two sets in one calculation is what their notes forbid.
+  beef_beef_herd, as its row says (peer-reviewed, one method across all foods); the value of the 碳中惠
+  calculator of the 辽宁碳中汇 platform (food.beef_tanzhonghui, 20.82) can be chosen with
+  `options.beef_factor`. The median rows (med_*, only in 2025.1) are refused: the two sets are never mixed.
 - Home electricity: the 2023 provincial grid factor, national average where none is published; natural gas:
   the Chinese coefficient per m3 (the row's own unit, so no conversion).
 """
@@ -28,32 +28,52 @@ from calculators.travel import Leg, hotel_item, leg_item
 from factors import Factor, FactorSet
 
 MEAL_TYPES = ("vegan", "vegetarian", "poultry", "pork", "beef_lamb", "fish")
-# meal type: (factor id, English label, Chinese label, notes)
-_MEALS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
-    "vegan": ("impactco2_repas_vegetalien", "Vegan meals", "纯素餐", ()),
-    "vegetarian": ("ademe_repas_vegetarien", "Vegetarian meals", "素食餐", ()),
-    "poultry": ("ademe_repas_poulet", "Poultry meals", "禽肉餐", ()),
-    "pork": ("meal.pork_standin", "Pork meals", "猪肉餐",
-             ("stand-in: the default meal set publishes no pork meal; its chicken meal stands in (the row's "
-              "note says so)",)),
-    "beef_lamb": ("ademe_repas_boeuf", "Beef or lamb meals", "牛羊肉餐",
-                  ("lamb: the beef meal stands in (the default meal set has no lamb meal)",)),
-    "fish": ("impactco2_repas_poisson_blanc", "Fish meals", "鱼肉餐",
-             ("fish meal: white fish, the higher of the set's two fish meals, so an unspecified fish meal is not "
-              "understated",)),
+# meal type: (factor ids, the first one present in the factor set is used; English label; Chinese label). The
+# Chinese recipe meals (cn_meal.*) are the default from 2025.2; the ADEME rows after them were 2025.1's
+# default, so a footprint of 2025.1 recomputes as it was.
+_MEALS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "vegan": (("cn_meal.vegan", "impactco2_repas_vegetalien"), "Vegan meals", "纯素餐"),
+    "vegetarian": (("cn_meal.vegetarian", "ademe_repas_vegetarien"), "Vegetarian meals", "素食餐"),
+    "poultry": (("cn_meal.poultry", "ademe_repas_poulet"), "Poultry meals", "禽肉餐"),
+    "pork": (("cn_meal.pork", "meal.pork_standin"), "Pork meals", "猪肉餐"),
+    "beef_lamb": (("cn_meal.beef", "ademe_repas_boeuf"), "Beef or lamb meals", "牛羊肉餐"),
+    "fish": (("cn_meal.fish", "impactco2_repas_poisson_blanc"), "Fish meals", "鱼肉餐"),
 }
-MEAL_NOTE = "ADEME Base Carbone meal via Impact CO2 (the default meal set)"
+MEAL_NOTE = ("Chinese recipe meal (the default meal set): grams from 中国居民平衡膳食宝塔（2022） × Poore & Nemecek "
+             "per-kg factors; the row lists its recipe")
+_MEAL_SET_NOTES = {"cn_meal.": MEAL_NOTE, "": "ADEME Base Carbone meal via Impact CO2 (the default meal set)"}
+_MEAL_ROW_NOTES: dict[str, tuple[str, ...]] = {
+    "cn_meal.beef": ("beef or lamb: the beef meal, the higher of the two (cn_meal.lamb is the lamb meal)",),
+    "meal.pork_standin": ("stand-in: the default meal set publishes no pork meal; its chicken meal stands in (the "
+                          "row's note says so)",),
+    "ademe_repas_boeuf": ("lamb: the beef meal stands in (the default meal set has no lamb meal)",),
+    "impactco2_repas_poisson_blanc": ("fish meal: white fish, the higher of the set's two fish meals, so an "
+                                      "unspecified fish meal is not understated",),
+}
+
+
+def meal_factor(factor_set: FactorSet, meal_type: str) -> Factor:
+    """The factor of a meal type in this factor set: its default meal set's row."""
+    spec = _MEALS.get(meal_type)
+    if spec is None:
+        raise CalculationError(str(meal_type), f"unknown meal type (known: {', '.join(MEAL_TYPES)})")
+    for factor_id in spec[0]:
+        if factor_id in factor_set.factors:
+            return factor_set.factors[factor_id]
+    return factor_set.get(spec[0][0])  # raises UnknownFactor naming the current default row
+
 
 DEFAULT_BEEF = "beef_beef_herd"
 ALTERNATIVE_BEEF = "food.beef_tanzhonghui"
 _BEEF_CHOICES = {"": DEFAULT_BEEF, "poore_nemecek": DEFAULT_BEEF, "tanzhonghui": ALTERNATIVE_BEEF,
-                 "碳中惠": ALTERNATIVE_BEEF}
+                 "碳中惠": ALTERNATIVE_BEEF, "碳中汇": ALTERNATIVE_BEEF}
 FOOD_NOTE = "Poore & Nemecek (2018) global mean, losses included (Our World in Data)"
-BEEF_DEFAULT_NOTE = (f"beef: default row {DEFAULT_BEEF} (Poore & Nemecek mean, one method for all foods); the "
-                     f"Liaoning 碳中惠 value ({ALTERNATIVE_BEEF}) can be chosen instead")
-BEEF_ALTERNATIVE_NOTE = (f"beef: alternative row {ALTERNATIVE_BEEF} (Liaoning 碳中惠 calculator, as reported by "
-                         f"辽宁日报) chosen instead of the default {DEFAULT_BEEF}; that calculator's method and "
-                         f"boundary are not documented")
+BEEF_DEFAULT_NOTE = (f"beef: default row {DEFAULT_BEEF} (Poore & Nemecek mean: peer-reviewed, published boundary, "
+                     f"one method for all foods); the 碳中惠 calculator's value ({ALTERNATIVE_BEEF}, 辽宁碳中汇 "
+                     f"platform, about a fifth of it) can be chosen instead")
+BEEF_ALTERNATIVE_NOTE = (f"beef: alternative row {ALTERNATIVE_BEEF} (碳中惠 calculator of the 辽宁碳中汇 platform, as "
+                         f"reported by 辽宁日报) chosen instead of the default {DEFAULT_BEEF}; that calculator's "
+                         f"method and boundary are unpublished, so its five-fold difference is unexplained")
 # Everyday names for the default set's rows; the rows' ids and their English and Chinese labels also work.
 _FOOD_ALIASES = {
     "beef": DEFAULT_BEEF, "牛肉": DEFAULT_BEEF, "lamb": "lamb_mutton", "mutton": "lamb_mutton",
@@ -152,14 +172,13 @@ def meal_items(meals: Mapping[str, object], factor_set: FactorSet) -> list[LineI
     """One line per meal type with a count above zero; errors name the meal type."""
     items = []
     for meal_type, count in meals.items():
-        spec = _MEALS.get(meal_type)
-        if spec is None:
-            raise CalculationError(str(meal_type), f"unknown meal type (known: {', '.join(MEAL_TYPES)})")
+        factor = meal_factor(factor_set, meal_type)
         quantity = to_decimal(count, meal_type)
         if quantity:
-            factor_id, label, label_zh, notes = spec
-            items.append(factor_item(factor_set.get(factor_id), quantity, label, label_zh,
-                                     notes=(MEAL_NOTE, *notes)))
+            _ids, label, label_zh = _MEALS[meal_type]
+            set_note = _MEAL_SET_NOTES["cn_meal." if factor.id.startswith("cn_meal.") else ""]
+            items.append(factor_item(factor, quantity, label, label_zh,
+                                     notes=(set_note, *_MEAL_ROW_NOTES.get(factor.id, ()))))
     return items
 
 

@@ -14,15 +14,22 @@ from factors.model import CATEGORIES, Factor, FactorDataError, FactorSet, Source
 from factors.regions import KNOWN_REGIONS
 from factors.units import KNOWN_UNITS
 
-DEFAULT_VERSION = "2025.1"
+DEFAULT_VERSION = "2025.2"
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
 
 FACTOR_COLUMNS = ("id", "category", "activity", "label_zh", "label_en", "unit", "kgco2e_per_unit", "gases",
-                  "region", "valid_year", "source_id", "source_ref", "notes")
-SOURCE_COLUMNS = ("id", "title", "publisher", "year", "url", "licence")
+                  "region", "valid_year", "source_id", "source_ref", "notes", "cross_checked_at")
+# Added after 2025.1 was published: a table may lack it, and it is hashed only where filled, so adding it left
+# every published content hash as it was.
+_LATER_FACTOR_COLUMNS = ("cross_checked_at",)
+SOURCE_COLUMNS = ("id", "title", "publisher", "year", "url", "licence", "document_number", "table_ref",
+                  "cross_checked_at")
+# Columns added after a version was published: hashed only where filled, so adding them left every published
+# content hash as it was (a published version's sources leave them empty).
+_LATER_SOURCE_COLUMNS = ("document_number", "table_ref", "cross_checked_at")
 # Everything else may be empty only where a source gives nothing (a URL) or nothing needs saying (notes).
-_OPTIONAL_FACTOR_FIELDS = {"notes"}
-_OPTIONAL_SOURCE_FIELDS = {"url"}
+_OPTIONAL_FACTOR_FIELDS = {"notes", *_LATER_FACTOR_COLUMNS}
+_OPTIONAL_SOURCE_FIELDS = {"url", *_LATER_SOURCE_COLUMNS}
 
 _ID = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 # Plain digits and an optional fraction: no sign, exponent or separators, so a value reads as printed.
@@ -58,14 +65,14 @@ def load_factor_set(version: str | None = None, data_dir: Path = DEFAULT_DATA_DI
     raw_rows: dict[str, list[str]] = {}
     first_line: dict[str, str] = {}
     for table in tables:
-        for line, row in _rows(table, FACTOR_COLUMNS, errors):
+        for line, row in _rows(table, FACTOR_COLUMNS, errors, later=_LATER_FACTOR_COLUMNS):
             reasons = _check_factor_row(row, sources, first_line)
             if reasons:
                 errors.append(f"{table}:{line}: {'; '.join(reasons)}")
                 first_line.setdefault(row["id"], f"{table}:{line}")
                 continue
             first_line[row["id"]] = f"{table}:{line}"
-            raw_rows[row["id"]] = [row[c] for c in FACTOR_COLUMNS]
+            raw_rows[row["id"]] = _hashed(row, FACTOR_COLUMNS, _LATER_FACTOR_COLUMNS)
             factors[row["id"]] = _factor(row, sources[row["source_id"]])
     if errors:
         raise FactorDataError(errors)
@@ -79,8 +86,11 @@ def default_factor_set() -> FactorSet:
     return load_factor_set(DEFAULT_VERSION, DEFAULT_DATA_DIR)
 
 
-def _rows(path: Path, columns: tuple[str, ...], errors: list[str]):
-    """Yield (first physical line, row dict) for each data row; header problems stop the file."""
+def _rows(path: Path, columns: tuple[str, ...], errors: list[str], later: tuple[str, ...] = ()):
+    """Yield (first physical line, row dict) for each data row; header problems stop the file.
+
+    A file written before the `later` columns existed may lack them all: its rows read them as empty.
+    """
     with path.open(encoding="utf-8-sig", newline="") as stream:
         reader = csv.reader(stream)
         try:
@@ -88,11 +98,13 @@ def _rows(path: Path, columns: tuple[str, ...], errors: list[str]):
             if header is None:
                 errors.append(f"{path}:1: empty file, expected header {','.join(columns)}")
                 return
-            missing = [c for c in columns if c not in header]
+            earlier = tuple(c for c in columns if c not in later)
+            file_columns = earlier if later and tuple(header) == earlier else columns
+            missing = [c for c in file_columns if c not in header]
             if missing:
                 errors.append(f"{path}:1: missing required column(s): {', '.join(missing)}")
                 return
-            if tuple(header) != columns:
+            if tuple(header) != file_columns:
                 errors.append(f"{path}:1: wrong header: expected {','.join(columns)}, got {','.join(header)}")
                 return
             last_line = reader.line_num
@@ -101,11 +113,13 @@ def _rows(path: Path, columns: tuple[str, ...], errors: list[str]):
                 line, last_line = last_line + 1, reader.line_num
                 if not fields or fields == [""]:
                     continue
-                if len(fields) != len(columns):
-                    errors.append(f"{path}:{line}: expected {len(columns)} fields, found {len(fields)}")
+                if len(fields) != len(file_columns):
+                    errors.append(f"{path}:{line}: expected {len(file_columns)} fields, found {len(fields)}")
                     continue
                 # Normalised so a file saved with Windows line endings loads (and hashes) the same.
-                yield line, {c: value.replace("\r\n", "\n") for c, value in zip(columns, fields, strict=True)}
+                row = dict.fromkeys(columns, "")
+                row.update((c, value.replace("\r\n", "\n")) for c, value in zip(file_columns, fields, strict=True))
+                yield line, row
         except UnicodeDecodeError as error:
             errors.append(f"{path}:{reader.line_num + 1}: not UTF-8 text ({error.reason})")
         except csv.Error as error:
@@ -118,7 +132,7 @@ def _read_sources(path: Path, errors: list[str]) -> dict[str, Source]:
     if not path.is_file():
         errors.append(f"{path}:0: missing sources file")
         return sources
-    for line, row in _rows(path, SOURCE_COLUMNS, errors):
+    for line, row in _rows(path, SOURCE_COLUMNS, errors, later=_LATER_SOURCE_COLUMNS):
         reasons = [f"missing required field '{c}'" for c in SOURCE_COLUMNS
                    if c not in _OPTIONAL_SOURCE_FIELDS and not row[c].strip()]
         if row["id"] in first_line:
@@ -174,16 +188,24 @@ def _factor(row: dict[str, str], source: Source) -> Factor:
         id=row["id"], category=row["category"], activity=row["activity"], label_zh=row["label_zh"],
         label_en=row["label_en"], unit=row["unit"], kgco2e_per_unit=Decimal(row["kgco2e_per_unit"]),
         gases=row["gases"], region=row["region"], valid_year=int(row["valid_year"]), source=source,
-        source_ref=row["source_ref"], notes=row["notes"],
+        source_ref=row["source_ref"], notes=row["notes"], cross_checked_at=row["cross_checked_at"],
     )
 
 
 def _content_hash(raw_rows: dict[str, list[str]], sources: dict[str, Source]) -> str:
     """sha256 of the rows as parsed (not the bytes), so line endings and file order do not change it."""
-    used = sorted({row[FACTOR_COLUMNS.index("source_id")] for row in raw_rows.values()})
+    used = sorted({row[FACTOR_COLUMNS.index("source_id")] for row in raw_rows.values()})  # an earlier column
     canonical = {
         "factors": [raw_rows[factor_id] for factor_id in sorted(raw_rows)],
-        "sources": [[getattr(sources[s], c) for c in SOURCE_COLUMNS] for s in used],
+        "sources": [_hashed(vars(sources[s]), SOURCE_COLUMNS, _LATER_SOURCE_COLUMNS) for s in used],
     }
     text = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+
+def _hashed(row: dict[str, str], columns: tuple[str, ...], later: tuple[str, ...]) -> list:
+    """The row's values in column order; the later columns only where filled, so empty ones hash as absent."""
+    fields: list = [row[c] for c in columns if c not in later]
+    filled = {c: row[c] for c in later if row[c]}
+    return [*fields, filled] if filled else fields

@@ -61,14 +61,17 @@ class UnknownVersion(FactorError, LookupError):
 
 @dataclass(frozen=True)
 class Source:
-    """One entry of `sources.csv`: where factors were published, and under which licence."""
+    """One entry of `sources.csv`: the primary publication of factors, and under which licence."""
 
     id: str
     title: str
     publisher: str
     year: str  # a year, or "not stated" where the source gives none
-    url: str
+    url: str  # the publisher's own page; never a mirror or a code repository
     licence: str
+    document_number: str = ""  # e.g. 公告2025年第47号, a DOI, a standard's number
+    table_ref: str = ""  # the table or sheet of the document, where the source is one table
+    cross_checked_at: str = ""  # mirrors, copies or repositories where values were read or checked: not sources
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class Factor:
     source: Source
     source_ref: str
     notes: str
+    cross_checked_at: str = ""  # where this row's value was read or checked, when not at the source itself
 
     @property
     def source_id(self) -> str:

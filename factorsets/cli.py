@@ -14,6 +14,7 @@ from db import get_session
 from errors import DomainError
 from factors import DEFAULT_VERSION, FactorDataError, available_versions, load_factor_set
 from factors.diff import diff_factor_sets
+from factors.display import printed_value
 from factors.loader import DEFAULT_DATA_DIR
 from factors.model import FactorError
 from factorsets import service
@@ -59,7 +60,8 @@ def list_factors(category: str | None, version: str, data_dir: Path) -> None:
     except FactorError as error:
         raise click.ClickException(str(error).strip('"')) from None
     for f in factors:
-        click.echo(f"{f.id:<48} {f.kgco2e_per_unit:>14} kgCO2e/{f.unit:<13} {f.region:<16} {f.source_id}")
+        click.echo(f"{f.id:<48} {printed_value(f.kgco2e_per_unit):>14} kgCO2e/{f.unit:<13} {f.region:<16} "
+                   f"{f.source_id}")
     click.echo(f"{len(factors)} factor(s) in {factor_set.version}")
 
 

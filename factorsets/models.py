@@ -31,6 +31,10 @@ class SourceRecord(SQLModel, table=True):
     year: str = Field(max_length=16)
     url: str = Field(sa_type=Text)
     licence: str = Field(max_length=200)
+    document_number: str = Field(default="", sa_type=Text)
+    table_ref: str = Field(default="", sa_type=Text)
+    # Mirrors and copies where values were read or checked: shown folded away, never as the source.
+    cross_checked_at: str = Field(default="", sa_type=Text)
 
 
 class FactorRecord(SQLModel, table=True):
@@ -55,3 +59,4 @@ class FactorRecord(SQLModel, table=True):
     source_id: str = Field(max_length=64)
     source_ref: str = Field(default="", sa_type=Text)
     notes: str = Field(default="", sa_type=Text)
+    cross_checked_at: str = Field(default="", sa_type=Text)

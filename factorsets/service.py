@@ -50,14 +50,15 @@ def publish_factor_set(*, session: Session, factor_set: FactorSet) -> PublishRes
             if source.id in used_sources:
                 session.add(SourceRecord(version=factor_set.version, source_id=source.id, title=source.title,
                                          publisher=source.publisher, year=str(source.year), url=source.url,
-                                         licence=source.licence))
+                                         licence=source.licence, document_number=source.document_number,
+                                         table_ref=source.table_ref, cross_checked_at=source.cross_checked_at))
         session.flush()
         for f in factor_set.factors.values():
             session.add(FactorRecord(
                 version=factor_set.version, factor_id=f.id, category=f.category, activity=f.activity,
                 label_zh=f.label_zh, label_en=f.label_en, unit=f.unit, kgco2e_per_unit=f.kgco2e_per_unit,
                 gases=f.gases, region=f.region, valid_year=f.valid_year, source_id=f.source_id,
-                source_ref=f.source_ref, notes=f.notes,
+                source_ref=f.source_ref, notes=f.notes, cross_checked_at=f.cross_checked_at,
             ))
     return PublishResult(factor_set.version, len(factor_set.factors), created=True)
 

@@ -7,10 +7,17 @@ from flask import Blueprint, render_template, request
 from db import get_session
 from errors import ValidationError
 from factors import DEFAULT_VERSION
+from factors.display import printed_value
 from factorsets import service
 
 bp = Blueprint("factorsets", __name__)
 PAGE_SIZE = 50
+
+
+@bp.app_template_filter("factor_value")
+def factor_value_filter(value) -> str:
+    """A factor value as its source printed it (never a binary-float artefact)."""
+    return printed_value(value)
 
 
 @bp.get("/factors")

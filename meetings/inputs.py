@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
+from calculators.personal import meal_factor
 from factors import Factor, FactorSet, UnknownFactor
 
 
@@ -41,14 +42,6 @@ DEFAULT_BOUNDARY: dict[MeetingType, tuple[str, ...]] = {
 }
 
 MEAL_TYPES: tuple[str, ...] = ("vegan", "vegetarian", "poultry", "pork", "beef_lamb", "fish")
-MEAL_FACTORS: dict[str, str] = {
-    "vegan": "impactco2_repas_vegetalien",
-    "vegetarian": "ademe_repas_vegetarien",
-    "poultry": "ademe_repas_poulet",
-    "pork": "meal.pork_standin",
-    "beef_lamb": "ademe_repas_boeuf",
-    "fish": "impactco2_repas_poisson_blanc",
-}
 
 # Waste streams a meeting produces and the treatments the factor table has for each; the factor of a
 # (stream, treatment) pair is `waste.<stream>.<treatment>`, per tonne.
@@ -126,7 +119,7 @@ def factor_hints(factor_set: FactorSet, province: str | None) -> dict[str, Facto
         "paper_kg": FactorHint(factor_set.get(PAPER_FACTOR), "kg_to_t"),
     }
     for column, meal in MEAL_COLUMNS.items():
-        hints[column] = FactorHint(factor_set.get(MEAL_FACTORS[meal]))
+        hints[column] = FactorHint(meal_factor(factor_set, meal))  # the calculators' own row, so hints and sums agree
     for key in WASTE_KEYS:
         hints[f"waste.{key}"] = FactorHint(factor_set.get(f"waste.{key}"), "kg_to_t")
     return hints

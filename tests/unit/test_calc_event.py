@@ -23,9 +23,9 @@ from calculators.event import (
 from calculators.footprint import CalculationError, ceil_tonnes
 from calculators.personal import FoodItem, Lodging, PersonalInput
 from calculators.travel import Leg
-from factors import default_factor_set
+from factors import load_factor_set
 
-FS = default_factor_set()
+FS = load_factor_set("2025.1")  # the hand computations below use its rows (ADEME meals)
 # The conference default by stratum, by hand from the rows: metro 0.0278, HSR 0.03048, economy flight (non-UK,
 # with RF) 0.13465, hotel in China 53.5 per night, pork meal 1.58; 2 nights and 2 own meals away from home.
 AWAY = 2 * Decimal("53.5") + 2 * Decimal("1.58")

@@ -18,7 +18,7 @@ from calculators.personal import (
     personal_footprint,
 )
 from calculators.travel import Leg
-from factors import default_factor_set
+from factors import DEFAULT_VERSION, default_factor_set, load_factor_set
 
 FS = default_factor_set()
 
@@ -48,20 +48,29 @@ def test_hotel_nights_in_a_country_without_a_factor_or_named_stand_in_are_refuse
     assert caught.value.field == "lodging[0].country"
 
 
-def test_three_meals_of_each_type_use_the_default_meal_rows():
+def test_three_meals_of_each_type_use_the_chinese_recipe_meals():
     meals = {"vegan": 3, "vegetarian": 3, "poultry": 3, "pork": 3, "beef_lamb": 3, "fish": 3}
     footprint = personal_footprint(PersonalInput(meals=meals), FS)
     by_factor = {item.factor_id: item.kgco2e for item in footprint.items}
     assert by_factor == {
-        "impactco2_repas_vegetalien": 3 * Decimal("0.39"),
-        "ademe_repas_vegetarien": 3 * Decimal("0.51"),
-        "ademe_repas_poulet": 3 * Decimal("1.58"),
-        "meal.pork_standin": 3 * Decimal("1.58"),
-        "ademe_repas_boeuf": 3 * Decimal("7.26"),
-        "impactco2_repas_poisson_blanc": 3 * Decimal("1.98"),
+        "cn_meal.vegan": 3 * Decimal("0.9093"),
+        "cn_meal.vegetarian": 3 * Decimal("1.02605"),
+        "cn_meal.poultry": 3 * Decimal("1.224125"),
+        "cn_meal.pork": 3 * Decimal("1.315625"),
+        "cn_meal.beef": 3 * Decimal("4.5845"),
+        "cn_meal.fish": 3 * Decimal("1.365125"),
     }
-    assert footprint.total_kgco2e == 3 * (Decimal("0.39") + Decimal("0.51") + Decimal("1.58") + Decimal("1.58")
-                                          + Decimal("7.26") + Decimal("1.98")) == Decimal("39.90")
+    assert footprint.total_kgco2e == Decimal("31.274175")
+    pork = next(item for item in footprint.items if item.factor_id == "cn_meal.pork")
+    assert pork.factor_value != FS.get("cn_meal.poultry").kgco2e_per_unit
+    assert not any("stand-in" in note for note in pork.notes)
+    assert all(item.source_id == "cns-dietary-guidelines-2022" for item in footprint.items)
+
+
+def test_meals_under_factor_set_2025_1_recompute_with_its_own_default_meal_rows():
+    footprint = personal_footprint(PersonalInput(meals={"pork": 3, "vegetarian": 3}), load_factor_set("2025.1"))
+    assert {item.factor_id: item.kgco2e for item in footprint.items} == {
+        "meal.pork_standin": 3 * Decimal("1.58"), "ademe_repas_vegetarien": 3 * Decimal("0.51")}
     pork = next(item for item in footprint.items if item.factor_id == "meal.pork_standin")
     assert any(note.startswith("stand-in:") for note in pork.notes)
 
@@ -148,14 +157,14 @@ def test_the_request_shape_of_issue_4_sums_its_worked_lines():
     )
     footprint = personal_footprint(person, FS)
     expected = (Decimal("1076.5") * Decimal("0.13465") + Decimal("500") * Decimal("0.03048")
-                + 2 * Decimal("53.5") + 3 * Decimal("0.51") + Decimal("99.48") + Decimal("1000") * Decimal("0.4419")
+                + 2 * Decimal("53.5") + 3 * Decimal("1.02605") + Decimal("99.48") + Decimal("1000") * Decimal("0.4419")
                 + Decimal("100") * Decimal("2.1622"))
-    assert footprint.total_kgco2e == expected == Decimal("1026.320725")
+    assert footprint.total_kgco2e == expected == Decimal("1027.868875")
     assert footprint.credits_needed_t == 2
-    assert footprint.factor_set == "2025.1"
+    assert footprint.factor_set == DEFAULT_VERSION
     assert footprint.by_category() == {
         "flight": Decimal("144.950725"), "rail": Decimal("15.24000"), "hotel": Decimal("107.0"),
-        "meal": Decimal("1.53"), "food": Decimal("99.48"), "electricity": Decimal("441.9000"),
+        "meal": Decimal("3.07815"), "food": Decimal("99.48"), "electricity": Decimal("441.9000"),
         "fuel": Decimal("216.2200"),
     }
 
@@ -189,7 +198,7 @@ def test_the_lifestyle_estimate_is_built_from_factor_rows_and_states_its_assumpt
                                electricity_kwh_per_year=Decimal(2000), natural_gas_m3_per_year=Decimal(120))
     footprint = annual_lifestyle_estimate(lifestyle, FS)
     kg = {item.factor_id: item.kgco2e for item in footprint.items}
-    assert kg["ademe_repas_vegetarien"] == 14 * 52 * Decimal("0.51")
+    assert kg["cn_meal.vegetarian"] == 14 * 52 * Decimal("1.02605")
     assert kg["land.rail.london_underground"] == Decimal(20) * 250 * Decimal("0.0278")
     flights = [item for item in footprint.items if item.category == "flight"]
     assert sorted(item.kgco2e for item in flights) == [2 * 2 * Decimal(1200) * Decimal("0.13465"),

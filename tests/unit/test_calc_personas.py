@@ -1,4 +1,4 @@
-"""Reference personas: pinned totals under factor set 2025.1, and totals that follow the factor set given."""
+"""Reference personas: pinned totals under factor sets 2025.1 and 2025.2, and totals that follow the set given."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from dataclasses import replace
 from decimal import Decimal
 
 from calculators.personas import PERSONAS, footprint_of, persona_totals
-from factors import FactorSet, default_factor_set
+from factors import FactorSet, load_factor_set
 
-FS = default_factor_set()
+FS = load_factor_set("2025.1")  # the hand computations below use its rows (ADEME meals)
 # Pinned: a change here is a change in a factor, a default or the method, and must be explained in the commit.
 PINNED = {
     "beijing_metro_commuter": (Decimal("3722.28000"), 4),
@@ -25,6 +25,32 @@ PINNED = {
     "small_company_two_facilities": (Decimal("33955.4035956"), 34),
     "factory_with_refrigerant_leakage": (Decimal("1333814.12732"), 1334),
 }
+
+# The same personas under 2025.2, whose default meals are the Chinese recipe meals (cn_meal.*).
+PINNED_2025_2 = {
+    "beijing_metro_commuter": (Decimal("3561.379000"), 4),
+    "guangzhou_vegetarian_household": (Decimal("2577.53080"), 3),
+    "citizen_kitchen_week": (Decimal("204.7818"), 1),
+    "shanghai_attendee_by_hsr": (Decimal("177.857958"), 1),
+    "guangzhou_attendee_flying_pek": (Decimal("627.598900"), 1),
+    "london_attendee": (Decimal("3494.838126"), 4),
+    "conference_300_with_120_responses": (Decimal("219419.846656500"), 251),
+    "banquet_200_no_responses": (Decimal("5357.1259415"), 6),
+    "expo_with_registration_list": (Decimal("238000.6080526666666666666666545"), 256),
+    "small_company_two_facilities": (Decimal("33955.4035956"), 34),
+    "factory_with_refrigerant_leakage": (Decimal("1333814.12732"), 1334),
+}
+
+
+def test_every_persona_total_is_pinned_under_2025_2_too():
+    fs = load_factor_set("2025.2")
+    assert persona_totals(fs) == {name: total for name, (total, _) in PINNED_2025_2.items()}
+    for name, (_, credits) in PINNED_2025_2.items():
+        assert footprint_of(PERSONAS[name], fs).credits_needed_t == credits, name
+    # 上海-北京 by HSR and metro, 2 nights; 2 vegetarian and 2 pork meals, now the Chinese recipe meals.
+    assert persona_totals(fs)["shanghai_attendee_by_hsr"] == (
+        2 * Decimal("1067.3") * Decimal("0.03048") + 40 * Decimal("0.0278") + 2 * Decimal("53.5")
+        + 2 * Decimal("1.02605") + 2 * Decimal("1.315625"))
 
 
 def test_at_least_eight_personas_cover_citizens_attendees_meetings_and_companies():

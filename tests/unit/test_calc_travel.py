@@ -32,7 +32,7 @@ def test_pek_to_sha_one_way_economy_with_rf_is_the_great_circle_times_the_desnz_
     assert item.kgco2e == Decimal("144.950725")
     assert item.unit == "passenger.km"
     assert item.factor_unit == "kg CO2e/passenger.km"
-    assert item.source_id == "desnz-2024"
+    assert item.source_id == "desnz-2024-conversion-factors"
     assert any("8% distance uplift is inside the DESNZ factor" in note for note in item.notes)
     assert any("with radiative forcing" in note for note in item.notes)
     assert any("Chinese domestic flight" in note for note in item.notes)

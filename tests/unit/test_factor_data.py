@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from urllib.parse import urlparse
 
-from factors import CATEGORIES, default_factor_set
+from calculators.personal import MEAL_TYPES, meal_factor
+from factors import CATEGORIES, DEFAULT_VERSION, default_factor_set, load_factor_set
+from factors.display import is_float_artefact
 from factors.regions import CN_GRIDS, CN_PROVINCES, KNOWN_REGIONS
 
 PROVINCE_KEYS = (
@@ -35,7 +38,7 @@ def test_every_factor_cites_a_source_with_a_title_and_a_licence():
         assert factor_set.sources[factor.source_id] is factor.source
         assert factor.source.title and factor.source.licence
     assert factor_set.get("hotel.china").source.licence == "Open Government Licence v3.0"
-    assert factor_set.get("beef_beef_herd").source.licence == "CC BY 4.0"
+    assert factor_set.get("beef_beef_herd").source.licence.startswith("CC BY 4.0")
 
 
 def test_every_factor_has_a_chinese_and_an_english_label():
@@ -72,7 +75,7 @@ def test_values_are_exactly_as_printed_in_the_reference():
         "cn.elec.region.north.2021": "0.712",
         "cn.elec.reporting_grid_avg.2022data": "0.5703",
         "beef_beef_herd": "99.48",
-        "med_beef_beef_herd": "59.599999999999994",
+        "cn_meal.pork": "1.315625",
         "food.beef_tanzhonghui": "20.82",
         "palm_oil": "7.3",
         "land.rail.national": "0.03546",
@@ -181,27 +184,92 @@ def test_hotels_are_per_room_night_by_country_with_london_separate():
     assert {f.region for f in hotels} >= {"CN", "HK", "GB", "GB-LND", "US", "JP"}
 
 
-def test_meal_defaults_come_from_the_impact_co2_set_and_name_themselves():
+def test_the_default_version_is_2025_2_and_2025_1_is_unchanged():
+    assert DEFAULT_VERSION == "2025.2"
+    # 2025.1 is published: its content hash may never change (the bibliography grew beside it, not in it).
+    assert load_factor_set("2025.1").content_hash == (
+        "8579a871dbf18a23eaac6e5f12463faae7c5a1328ba2af5ecf4d710639ab2455")
+
+
+# Hosts of mirrors, copies and code repositories where values were read: never a factor's source.
+NOT_SOURCES = ("github.com", "netlify.app", "book118.com", "szcbn.com", "daydaynews.cc", "tanpaifang.com",
+               "rcees.cas.cn", "burntheplanet.com", "163.com", "reportify.ai")
+
+
+def test_every_source_is_a_primary_publication_and_mirrors_are_only_cross_checks():
     factor_set = default_factor_set()
-    defaults = ("impactco2_repas_vegetalien", "ademe_repas_vegetarien", "ademe_repas_poulet",
-                "meal.pork_standin", "ademe_repas_boeuf", "impactco2_repas_poisson_blanc")
-    for factor_id in defaults:
+    for source in {f.source for f in factor_set.factors.values()}:
+        host = urlparse(source.url).netloc
+        assert not any(host.endswith(name) for name in NOT_SOURCES), (source.id, source.url)
+        assert source.publisher and source.title and source.year and source.licence, source.id
+    beef = factor_set.get("beef_beef_herd").source
+    assert beef.url == "https://doi.org/10.1126/science.aaq0216" and "360(6392)" in beef.document_number
+    assert "njsuthe/GhGlabeling" in beef.cross_checked_at and "ghg-per-kg-poore" in beef.table_ref
+    assert factor_set.get("cn.elec.national_avg.2023").source.document_number.startswith("公告2025年第47号")
+    assert "szcbn.com" in factor_set.get("cn.elec.national_avg.2021").source.cross_checked_at
+    assert "openclimatedata" in factor_set.get("gwp_ar5_hfc134a").cross_checked_at
+    for factor in factor_set.factors.values():
+        assert "Where seen" not in factor.notes, factor.id
+
+
+def test_no_value_of_the_default_set_is_a_float_artefact_and_the_median_rows_are_gone():
+    factor_set = default_factor_set()
+    assert not [f.id for f in factor_set.factors.values() if is_float_artefact(f.kgco2e_per_unit)]
+    assert not [f.id for f in factor_set.factors.values() if f.id.startswith("med_")]
+    assert is_float_artefact(load_factor_set("2025.1").get("med_beef_beef_herd").kgco2e_per_unit)
+
+
+RECIPE = re.compile(r"([0-9]+(?:\.[0-9]+)?) g ([a-z_]+)")
+
+
+def test_every_chinese_meal_recomputes_exactly_from_its_recipe_and_names_its_grams_source():
+    factor_set = default_factor_set()
+    meals = [f for f in factor_set.by_category("meal") if f.id.startswith("cn_meal.")]
+    assert len(meals) >= 7
+    for meal in meals:
+        recipe = RECIPE.findall(meal.source_ref)
+        assert recipe and recipe[0][1] in ("rice", "wheat_rye"), meal.id
+        total = sum(Decimal(grams) / 1000 * factor_set.get(food).kgco2e_per_unit for grams, food in recipe)
+        assert meal.kgco2e_per_unit == total, meal.id
+        assert all(factor_set.get(food).source_id.startswith("poore-nemecek-2018") for _g, food in recipe)
+        assert meal.source_id == "cns-dietary-guidelines-2022" and meal.region == "CN"
+        assert "中国居民平衡膳食宝塔（2022）" in meal.source_ref and "derivation" in meal.notes
+        for grams, food in recipe:
+            assert f"{food} {grams} g: " in meal.notes, (meal.id, food)  # each gram figure says where it is from
+    assert "中国营养学会" in factor_set.get("cn_meal.pork").source.publisher
+
+
+def test_the_default_meals_are_the_chinese_recipes_with_a_real_pork_meal_and_ademe_as_alternative():
+    factor_set = default_factor_set()
+    defaults = {meal: meal_factor(factor_set, meal) for meal in MEAL_TYPES}
+    assert {meal: f.id for meal, f in defaults.items()} == {
+        "vegan": "cn_meal.vegan", "vegetarian": "cn_meal.vegetarian", "poultry": "cn_meal.poultry",
+        "pork": "cn_meal.pork", "beef_lamb": "cn_meal.beef", "fish": "cn_meal.fish"}
+    assert all(f.notes.startswith("Default") for f in defaults.values())
+    assert "meal.pork_standin" not in factor_set.factors
+    assert "pig_meat" in defaults["pork"].source_ref and "poultry_meat" not in defaults["pork"].source_ref
+    assert defaults["pork"].kgco2e_per_unit != defaults["poultry"].kgco2e_per_unit
+    for factor_id in ("ademe_repas_boeuf", "ademe_repas_vegetarien", "ademe_repas_poulet",
+                      "impactco2_repas_vegetalien", "impactco2_repas_poisson_blanc"):
         factor = factor_set.get(factor_id)
-        assert factor.source_id == "ademe-impactco2-repas" and factor.notes.startswith("Default"), factor_id
+        assert factor.notes.startswith("Alternative meal set") and "cn_meal" in factor.notes, factor_id
+    assert factor_set.get("ademe_repas_boeuf").source.id == "ademe-base-carbone-repas"
     for factor in factor_set.search("ngc_", category="meal"):
         assert "Alternative method" in factor.notes and "not mix" in factor.notes
 
 
-def test_food_uses_the_mean_set_by_default_and_marks_the_median_set_and_the_beef_alternative():
+def test_both_beef_rows_are_shown_with_the_default_named_and_why_they_differ():
     factor_set = default_factor_set()
-    food = factor_set.by_category("food")
-    medians = [f for f in food if f.id.startswith("med_")]
-    assert medians and all("Median set, not for mixing" in f.notes for f in medians)
-    assert "Default beef row" in factor_set.get("beef_beef_herd").notes
-    tanzhonghui = factor_set.get("food.beef_tanzhonghui")
-    assert "辽宁日报" in tanzhonghui.source.title and "2022-11-15" in tanzhonghui.source.title
-    assert "中林双碳月刊" in tanzhonghui.source_ref and "p. 7" in tanzhonghui.source_ref
-    assert "Not the default: beef_beef_herd" in tanzhonghui.notes
+    default, alternative = factor_set.get("beef_beef_herd"), factor_set.get("food.beef_tanzhonghui")
+    assert (default.kgco2e_per_unit, alternative.kgco2e_per_unit) == (Decimal("99.48"), Decimal("20.82"))
+    assert default.notes.startswith("Default beef row") and "peer-reviewed" in default.notes
+    assert "food.beef_tanzhonghui" in default.notes and "unpublished" in default.notes
+    assert alternative.notes.startswith("Alternative beef row, not the default") and "unpublished" in alternative.notes
+    # The calculator is 碳中惠; the platform it belongs to is 辽宁碳中汇 (as 辽宁日报 printed them).
+    assert "碳中汇平台" in alternative.label_zh and "碳中惠计算器" in alternative.label_zh
+    assert "碳中惠 calculator" in alternative.label_en and "碳中汇 platform" in alternative.label_en
+    assert "辽宁日报" in alternative.source.title and alternative.source.document_number == "辽宁日报, 2022-11-15"
+    assert "中林双碳月刊" in alternative.source_ref and "p. 7" in alternative.source_ref
 
 
 def test_waste_paper_and_water_have_their_treatments_and_units():

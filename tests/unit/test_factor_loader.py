@@ -25,14 +25,14 @@ from factors import (
 from factors.diff import diff_factor_sets
 from factors.loader import FACTOR_COLUMNS, SOURCE_COLUMNS
 
-SOURCE = ["src", "A title", "A publisher", "2024", "https://example.org", "not stated"]
+SOURCE = ["src", "A title", "A publisher", "2024", "https://example.org", "not stated", "", "", ""]
 
 
 def _row(factor_id: str, **changes: str) -> list[str]:
     values = {
         "id": factor_id, "category": "food", "activity": "consumption", "label_zh": "牛肉",
         "label_en": "Beef", "unit": "kg", "kgco2e_per_unit": "1.5", "gases": "CO2e", "region": "GLOBAL",
-        "valid_year": "2024", "source_id": "src", "source_ref": "table 1", "notes": "",
+        "valid_year": "2024", "source_id": "src", "source_ref": "table 1", "notes": "", "cross_checked_at": "",
     }
     values.update(changes)
     return [values[c] for c in FACTOR_COLUMNS]
@@ -49,7 +49,7 @@ def _read_csv(path: Path) -> list[list[str]]:
         return list(csv.reader(stream))
 
 
-def _small_set(root: Path, rows: list[list[str]], version: str = "2025.1") -> Path:
+def _small_set(root: Path, rows: list[list[str]], version: str = DEFAULT_VERSION) -> Path:
     _write_csv(root / "sources.csv", [list(SOURCE_COLUMNS), SOURCE])
     _write_csv(root / version / "food.csv", [list(FACTOR_COLUMNS), *rows])
     return root
@@ -273,3 +273,27 @@ def test_a_version_compared_with_itself_has_an_empty_diff():
     factor_set = default_factor_set()
 
     assert diff_factor_sets(factor_set, factor_set).is_empty
+
+
+def test_a_table_written_before_the_cross_check_column_loads_and_hashes_as_if_the_column_were_empty(tmp_path):
+    legacy_columns = [c for c in FACTOR_COLUMNS if c != "cross_checked_at"]
+    legacy = _small_set(tmp_path / "legacy", [])
+    _write_csv(legacy / DEFAULT_VERSION / "food.csv", [legacy_columns, _row("beef")[:-1]])
+    current = _small_set(tmp_path / "current", [_row("beef")])
+    old, new = load_factor_set(data_dir=legacy), load_factor_set(data_dir=current)
+    assert old.get("beef").cross_checked_at == "" and old.content_hash == new.content_hash
+    checked = _small_set(tmp_path / "checked", [_row("beef", cross_checked_at="a mirror")])
+    assert load_factor_set(data_dir=checked).get("beef").cross_checked_at == "a mirror"
+    assert load_factor_set(data_dir=checked).content_hash != new.content_hash
+
+
+def test_a_filled_source_metadata_column_changes_the_hash_and_an_empty_one_does_not(tmp_path):
+    plain = _small_set(tmp_path / "plain", [_row("beef")])
+    legacy = _small_set(tmp_path / "legacy", [_row("beef")])
+    _write_csv(legacy / "sources.csv", [list(SOURCE_COLUMNS[:6]), SOURCE[:6]])
+    documented = _small_set(tmp_path / "documented", [_row("beef")])
+    _write_csv(documented / "sources.csv", [list(SOURCE_COLUMNS), SOURCE[:6] + ["doi:10.1/x", "Table 2", ""]])
+    hashes = [load_factor_set(data_dir=d).content_hash for d in (plain, legacy, documented)]
+    assert hashes[0] == hashes[1] != hashes[2]
+    source = load_factor_set(data_dir=documented).get("beef").source
+    assert (source.document_number, source.table_ref, source.cross_checked_at) == ("doi:10.1/x", "Table 2", "")

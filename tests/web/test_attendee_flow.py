@@ -77,7 +77,7 @@ def test_an_answer_is_computed_stored_and_shown_with_its_line_items(client, sess
     assert len(row.device_key_hash) == 64 and device not in row.device_key_hash
     client.get("/lang/en")
     page = client.get(f"/m/{token}/mine").get_data(as_text=True)
-    assert "cn_hsr_full" in page and "hotel.china" in page and "ademe_repas_vegetarien" in page
+    assert "cn_hsr_full" in page and "hotel.china" in page and "cn_meal.vegetarian" in page
     assert "average petrol car" in page and "land.car.average.petrol.vkm" in page
     assert f"{expected.quantize(Decimal('0.1'))}" in page.replace(",", "")
 

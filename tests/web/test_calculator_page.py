@@ -17,9 +17,9 @@ def test_one_kg_of_beef_and_three_vegetarian_meals_show_their_line_items_and_tot
         "go": "1", "food-0-item": "beef_beef_herd", "food-0-kg": "1", "meals-vegetarian": "3"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    total = _value("beef_beef_herd") + 3 * _value("ademe_repas_vegetarien")
+    total = _value("beef_beef_herd") + 3 * _value("cn_meal.vegetarian")
     assert f"<strong>{total.quantize(Decimal('0.1'))}</strong>" in html
-    assert "beef_beef_herd" in html and "ademe_repas_vegetarien" in html
+    assert "beef_beef_herd" in html and "cn_meal.vegetarian" in html
     assert "Poore" in html  # the source of the beef row is named next to it
     km = (total / _value("land.car.average.petrol.vkm")).quantize(Decimal("1"))
     assert f"{km} 公里" in html  # the plain comparison, in Chinese by default

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from factors import default_factor_set
+from factors import DEFAULT_VERSION, default_factor_set
 
 REQUEST = {
     "legs": [{"mode": "flight", "from": "PEK", "to": "SHA", "cabin": "economy", "round_trip": False},
@@ -30,7 +30,7 @@ def test_the_personal_request_of_the_issue_gives_exact_line_items_and_total(clie
         "air.intl.economy.with_rf": Decimal("1076.5") * _value("air.intl.economy.with_rf"),
         "cn_hsr_full": Decimal(500) * _value("cn_hsr_full"),
         "hotel.china": 2 * _value("hotel.china"),
-        "ademe_repas_vegetarien": 3 * _value("ademe_repas_vegetarien"),
+        "cn_meal.vegetarian": 3 * _value("cn_meal.vegetarian"),
         "beef_beef_herd": _value("beef_beef_herd"),
         "cn.elec.prov.guangdong.2023": 1000 * _value("cn.elec.prov.guangdong.2023"),
         "cn.fuel.natural_gas.ef": 100 * _value("cn.fuel.natural_gas.ef"),
@@ -39,7 +39,7 @@ def test_the_personal_request_of_the_issue_gives_exact_line_items_and_total(clie
     assert got == expected
     total = sum(expected.values())
     assert Decimal(body["total_kgco2e"]) == total
-    assert body["credits_needed_t"] == 2 and body["factor_set"] == "2025.1"
+    assert body["credits_needed_t"] == 2 and body["factor_set"] == DEFAULT_VERSION
     assert sum(Decimal(v) for v in body["by_category"].values()) == total
     flight = body["items"][0]
     assert flight["factor_value"] == "0.13465" and flight["source_id"]

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from accounts import service as accounts
+from factors import DEFAULT_VERSION
 from meetings import service as meetings
 from meetings.models import Event, EventFootprintSnapshot
 from tests.factories import make_attendee_response, make_event, make_organisation
@@ -90,7 +91,7 @@ def test_a_snapshot_is_taken_and_supersedes_the_last(client, session):
     first = client.post(f"/api/v1/events/{event.id}/snapshots", headers=headers)
     assert first.status_code == 201
     body = first.get_json()
-    assert body["is_current"] and body["respondents"] == 1 and body["factor_set"] == "2025.1"
+    assert body["is_current"] and body["respondents"] == 1 and body["factor_set"] == DEFAULT_VERSION
     assert body["footprint"]["total_kgco2e"] == body["total_kgco2e"] and body["footprint"]["items"]
     assert body["credits_needed_t"] == body["footprint"]["credits_needed_t"] and "extrapolated" in body["breakdown"]
     second = client.post(f"/api/v1/events/{event.id}/snapshots", headers=headers).get_json()

@@ -16,7 +16,7 @@ from sqlmodel import select
 from accounts.models import Role
 from calculators.event import extrapolate, stratum_priors
 from calculators.footprint import dsum
-from factors import default_factor_set
+from factors import DEFAULT_VERSION, default_factor_set
 from footprints.service import compute_footprint
 from meetings import footprint as event_footprint
 from meetings import responses
@@ -212,7 +212,7 @@ def test_a_snapshot_freezes_the_numbers_and_a_later_one_supersedes_it(client, se
     assert (first.respondents, second.respondents) == (3, 4)
     now = event_footprint.event_footprint_of(session=session, event=event).footprint
     assert Decimal(second.footprint["total_kgco2e"]) == now.total_kgco2e != Decimal(first.footprint["total_kgco2e"])
-    assert first.factor_set == "2025.1" and first.footprint["breakdown"] and first.footprint["items"]
+    assert first.factor_set == DEFAULT_VERSION and first.footprint["breakdown"] and first.footprint["items"]
     assert first.footprint["extrapolation"]["method_code"] == "event_answers_and_default"
     assert first.footprint["missing_inputs"] == []
     assert first.credits_needed_t == first.footprint["credits_needed_t"]
