@@ -34,9 +34,9 @@ PINNED_2025_2 = {
     "shanghai_attendee_by_hsr": (Decimal("177.857958"), 1),
     "guangzhou_attendee_flying_pek": (Decimal("627.598900"), 1),
     "london_attendee": (Decimal("3494.838126"), 4),
-    "conference_300_with_120_responses": (Decimal("219419.846656500"), 251),
-    "banquet_200_no_responses": (Decimal("5357.1259415"), 6),
-    "expo_with_registration_list": (Decimal("238000.6080526666666666666666545"), 256),
+    "conference_300_with_120_responses": (Decimal("213690.1077078461538461538461580"), 251),
+    "banquet_200_no_responses": (Decimal("5357.1259415"), 14),
+    "expo_with_registration_list": (Decimal("238000.6080526666666666666666545"), 267),
     "small_company_two_facilities": (Decimal("33955.4035956"), 34),
     "factory_with_refrigerant_leakage": (Decimal("1333814.12732"), 1334),
 }
