@@ -24,7 +24,7 @@ from meetings.inputs import (
 )
 from meetings.models import Stratum
 from meetings.registrations import parse_registrations, stratum_of
-from meetings.service import BADGE_ALPHABET, format_badge_code, normalise_badge_code
+from meetings.badges import BADGE_ALPHABET, format_badge_code, normalise_badge_code
 
 LINK = "https://tanzhong.example.cn/m/Xq3-_kV9bZ0aLp7TqWc2nR8yHf4JdE6u"
 
