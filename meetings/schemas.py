@@ -15,7 +15,7 @@ from core import messages
 from factors.regions import KNOWN_REGIONS, find_province
 from footprints.schemas import CABINS, CAR_FUELS, MEAL_TYPES, EventFootprintSchema, StrictSchema
 from meetings.events import EVENT_TIMEZONE, default_closes_at
-from meetings.inputs import BOUNDARY_ORDER, DEFAULT_BOUNDARY, MEAL_COLUMNS, WASTE_KEYS, MeetingType
+from meetings.inputs import BOUNDARY_ORDER, DEFAULT_BOUNDARY, WASTE_KEYS, MeetingType
 from meetings.models import Stratum
 
 # How an attendee came, as the phone form asks it; meetings.responses turns each into a calculator leg.
@@ -90,8 +90,9 @@ EARLIEST_EVENT_DATE = date(2000, 1, 1)
 LATEST_EVENT_DATE = date(2099, 12, 31)
 MAX_QUANTITY = Decimal("1e12")
 MAX_DECIMAL_PLACES = 6
-# Meals served over a meeting: at most three a day for each attendee, checked against the event's attendance and
-# days. One field's own bound is that rule for the largest meeting (1,098,000,000: still a 32-bit INTEGER).
+# Meals of one kind served over a meeting: three a day for every attendee of the largest, longest meeting accepted
+# (1,098,000,000, which a 32-bit INTEGER column still holds). Not checked against the event's own attendance:
+# the attendance is an estimate until the meeting is over.
 MEALS_PER_ATTENDEE_DAY = 3
 MAX_EVENT_MEALS = MAX_ATTENDANCE * MAX_EVENT_DAYS * MEALS_PER_ATTENDEE_DAY
 
@@ -120,8 +121,6 @@ EVENT_MESSAGES = {
     "event.estimate_needs_both": _l("An estimate needs both the floor area and the hours."),
     "event.boundary_unknown": _l("Unknown category “%(category)s”."),
     "event.waste_unknown": _l("Unknown waste stream or treatment “%(key)s”."),
-    "event.meals_over_attendance": _l("%(meals)s meals in all is more than %(per_day)s a day for each of "
-                                      "%(attendance)s attendees over %(days)s days (at most %(maximum)s)."),
 }
 messages.register(EVENT_MESSAGES)
 
@@ -227,8 +226,7 @@ def _quantity(description: str) -> ma.fields.Decimal:
 def _meal_count() -> ma.fields.Integer:
     return ma.fields.Integer(allow_none=True, load_default=None, strict=True,
                              validate=_between(0, MAX_EVENT_MEALS),
-                             metadata={"description": f"meals served over the meeting; in all at most "
-                                                      f"{MEALS_PER_ATTENDEE_DAY} a day for each attendee"})
+                             metadata={"description": "meals of this kind served over the meeting"})
 
 
 def _place(city: str, province: str | None) -> tuple[str, str, dict[str, Problem]]:
@@ -317,14 +315,12 @@ class EventCreateSchema(StrictSchema):
         if "name_zh" in data and "name_en" in data and not (data["name_zh"].strip() or data["name_en"].strip()):
             bad("name_zh", Problem("event.name_missing"))
         starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
-        days = None
         if starts_on and ends_on:
             if ends_on < starts_on:
                 bad("ends_on", Problem("event.ends_before_start"))
             elif (ends_on - starts_on).days >= MAX_EVENT_DAYS:
                 bad("ends_on", Problem("event.too_many_days", days=MAX_EVENT_DAYS))
             else:
-                days = (ends_on - starts_on).days + 1
                 closes_at = data.get("closes_at")
                 if closes_at is not None and closes_at < datetime.combine(starts_on, time(0), tzinfo=EVENT_TIMEZONE):
                     bad("closes_at", Problem("event.closes_before_start"))
@@ -338,14 +334,6 @@ class EventCreateSchema(StrictSchema):
                 (data["floor_area_m2"] is None) != (data["venue_hours"] is None):
             bad("venue_hours" if data["venue_hours"] is None else "floor_area_m2",
                 Problem("event.estimate_needs_both"))
-        given_meals = [name for name in MEAL_COLUMNS if data.get(name)]
-        if days and given_meals and "expected_attendance" in data:
-            attendance = max(data["expected_attendance"], data.get("actual_attendance") or 0)
-            meals, maximum = sum(data[name] for name in given_meals), MEALS_PER_ATTENDEE_DAY * days * attendance
-            if meals > maximum:
-                bad(given_meals[0], Problem("event.meals_over_attendance", meals=Decimal(meals),
-                                            per_day=MEALS_PER_ATTENDEE_DAY, attendance=Decimal(attendance),
-                                            days=days, maximum=Decimal(maximum)))
         for key, value in (data.get("waste_kg") or {}).items():
             name = f"waste_kg.{str(key)[:40]}"
             if key not in WASTE_KEYS:

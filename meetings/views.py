@@ -252,7 +252,7 @@ def import_registrations(event_id: int):
         return _render_detail(event_id, upload_form=form, upload_errors=[message], status=422)
     try:
         summary = registration_lists.import_registrations(session=get_session(), organisation_id=g.organisation.id,
-                                               event_id=event_id, csv_text=text)
+                                                          event_id=event_id, csv_text=text)
     except ValidationError as error:
         return _render_detail(event_id, upload_form=form, status=422,
                               upload_errors=error.fields.get("registrations") or [error.message])
@@ -268,7 +268,7 @@ def generate_badge_codes(event_id: int):
         return _render_detail(event_id, badge_form=form, status=422)
     try:
         codes = badges.generate_badge_codes(session=get_session(), organisation_id=g.organisation.id,
-                                             event_id=event_id, count=form.count.data)
+                                            event_id=event_id, count=form.count.data)
     except ValidationError as error:
         form.count.errors = [*form.count.errors, *error.fields.get("count", [error.message])]
         return _render_detail(event_id, badge_form=form, status=422)
