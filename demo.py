@@ -9,7 +9,7 @@ from accounts import demo as accounts_demo
 from accounts import service as accounts
 from db import get_session, utcnow
 from meetings import demo as meetings_demo
-from meetings import service as meetings
+from meetings import links
 
 demo_cli = AppGroup("demo", help="Demo data.")
 
@@ -21,7 +21,7 @@ def seed() -> None:
     logins = accounts_demo.seed(session=session)
     organisation = accounts.get_organisation_by_slug(session=session, slug=accounts_demo.DEMO_ORG["slug"])
     event = meetings_demo.seed(session=session, organisation_id=organisation.id, today=utcnow().date())
-    link = meetings.active_link(session=session, organisation_id=organisation.id, event_id=event.id)
+    link = links.active_link(session=session, organisation_id=organisation.id, event_id=event.id)
     click.echo("Demo logins (http://127.0.0.1:8000/login):")
     for email, password, role in logins:
         click.echo(f"  {role.value:<10} {email:<32} {password}")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from accounts.models import ApiKey, Membership, Organisation, Role, User
@@ -66,11 +67,18 @@ def create_organisation(*, session: Session, slug: str, name_zh: str, name_en: s
             f"organisation slug '{slug}' must be 2-63 lower-case letters, digits or hyphens",
             fields={"slug": ["2-63 lower-case letters, digits or hyphens"]},
         )
-    with transaction(session):
-        if session.exec(select(Organisation).where(Organisation.slug == slug)).first():
-            raise Conflict(f"organisation '{slug}' already exists", fields={"slug": ["already exists"]})
-        organisation = Organisation(slug=slug, name_zh=name_zh.strip() or slug, name_en=name_en.strip() or slug)
-        session.add(organisation)
+    taken = Conflict(f"organisation '{slug}' already exists", fields={"slug": ["already exists"]})
+    try:
+        with transaction(session):
+            if session.exec(select(Organisation).where(Organisation.slug == slug)).first():
+                raise taken
+            organisation = Organisation(slug=slug, name_zh=name_zh.strip() or slug, name_en=name_en.strip() or slug)
+            session.add(organisation)
+    except IntegrityError:
+        # Created by someone else between the check and the insert: the unique slug refused the second one.
+        if session.exec(select(Organisation.id).where(Organisation.slug == slug)).first() is None:
+            raise
+        raise taken from None
     return organisation
 
 
@@ -87,15 +95,23 @@ def create_user(*, session: Session, email: str, password: str, display_name: st
     email = normalise_email(email)
     _check_password(password)
     role = _role(role)
-    with transaction(session):
-        if session.get(Organisation, organisation_id) is None:
-            raise NotFound(f"no organisation with id {organisation_id}")
-        if session.exec(select(User).where(User.email == email)).first():
-            raise Conflict(f"a user with e-mail '{email}' already exists", fields={"email": ["already exists"]})
-        user = User(email=email, display_name=display_name.strip() or email, password_hash=hash_password(password))
-        session.add(user)
-        session.flush()
-        session.add(Membership(user_id=user.id, organisation_id=organisation_id, role=role))
+    taken = Conflict(f"a user with e-mail '{email}' already exists", fields={"email": ["already exists"]})
+    try:
+        with transaction(session):
+            if session.get(Organisation, organisation_id) is None:
+                raise NotFound(f"no organisation with id {organisation_id}")
+            if session.exec(select(User).where(User.email == email)).first():
+                raise taken
+            user = User(email=email, display_name=display_name.strip() or email,
+                        password_hash=hash_password(password))
+            session.add(user)
+            session.flush()
+            session.add(Membership(user_id=user.id, organisation_id=organisation_id, role=role))
+    except IntegrityError:
+        # Created by someone else between the check and the insert: the unique e-mail refused the second one.
+        if session.exec(select(User.id).where(User.email == email)).first() is None:
+            raise
+        raise taken from None
     return user
 
 

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from api.auth import SECURITY, api_key_required
 from db import get_session
-from meetings import footprint, qr, responses, service
+from meetings import events, footprint, links, qr, responses
 from meetings.schemas import AttendeeResponseSchema, EventCreateSchema, EventSchema, SnapshotSchema
 
 blp = Blueprint("api_meetings", __name__, url_prefix="/api/v1/events",
@@ -36,8 +36,8 @@ class Events(MethodView):
     def post(self, data):
         """Create a meeting with its first public link (the QR code's), from the organiser's values."""
         session = get_session()
-        event = service.create_event(session=session, organisation_id=g.api_organisation.id, values=data)
-        link = service.active_link(session=session, organisation_id=g.api_organisation.id, event_id=event.id)
+        event = events.create_event(session=session, organisation_id=g.api_organisation.id, values=data)
+        link = links.active_link(session=session, organisation_id=g.api_organisation.id, event_id=event.id)
         return _event_out(event, link.token)
 
 

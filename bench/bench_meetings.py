@@ -31,7 +31,6 @@ ROUNDS = 3
 WORKERS = 4  # sync workers: an attendee request waits on the database, so more than the 2 cores pay off
 RUSH_PHONES = 50
 STORED = 100_000
-SCRATCH_DB = "tanzhong_bench_meetings"
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ORIGINS = ["上海", "北京", "深圳", "成都", "武汉", "杭州", "PEK", "Chengdu", "西安", "南京", "长沙", "厦门"]
 MODES = ["flight", "high_speed_rail", "high_speed_rail", "rail", "coach", "car"]
@@ -108,18 +107,10 @@ def _scratch(backend: str):
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         return
-    from db import make_engine
+    from tests.conftest import scratch_postgres_database
 
-    admin = make_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {SCRATCH_DB}"))
-    try:
-        yield f"{ADMIN_URL.rpartition('/')[0]}/{SCRATCH_DB}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)"))
-        admin.dispose()
+    with scratch_postgres_database("bench_meetings", server_url=ADMIN_URL) as url:
+        yield url
 
 
 def _postgres_reachable() -> bool:
@@ -137,16 +128,17 @@ def _postgres_reachable() -> bool:
 
 def _event(engine, **values):
     from accounts import service as accounts
-    from meetings import service
+    from meetings import events, links
+    from meetings.schemas import EventCreateSchema
 
     with Session(engine, expire_on_commit=False) as session:
         org = accounts.create_organisation(session=session, slug=f"bench-{secrets.token_hex(4)}", name_zh="基准",
                                            name_en="Bench")
-        event = service.create_event(session=session, organisation_id=org.id, values={
+        event = events.create_event(session=session, organisation_id=org.id, values=EventCreateSchema().load({
             "name_zh": "基准会议", "name_en": "Bench meeting", "starts_on": date(2030, 5, 1),
             "ends_on": date(2030, 5, 3), "venue_name": "广州白云国际会议中心", "city": "广州",
-            "meeting_type": "conference", "electricity_kwh": "30000", "meals_pork": 2000, **values})
-        token = service.active_link(session=session, organisation_id=org.id, event_id=event.id).token
+            "meeting_type": "conference", "electricity_kwh": "30000", "meals_pork": 2000, **values}))
+        token = links.active_link(session=session, organisation_id=org.id, event_id=event.id).token
     return event, token
 
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from meetings import responses
-from meetings import service as meetings
+from meetings import events, links, responses
 from meetings.models import Event
+from meetings.schemas import EventCreateSchema
 
 DEMO_NAME_EN = "Tanzhong Demo Forum on Green Development"
 DEMO_ANSWERS = [
@@ -27,13 +27,13 @@ def seed(*, session: Session, organisation_id: int, today: date) -> Event:
     if event is not None:
         return event
     starts_on = today + timedelta(days=30)
-    event = meetings.create_event(session=session, organisation_id=organisation_id, values={
+    event = events.create_event(session=session, organisation_id=organisation_id, values=EventCreateSchema().load({
         "name_zh": "碳中示范绿色发展论坛", "name_en": DEMO_NAME_EN, "starts_on": starts_on,
         "ends_on": starts_on + timedelta(days=1), "venue_name": "广州白云国际会议中心", "city": "广州",
         "expected_attendance": 200, "meeting_type": "conference", "electricity_kwh": Decimal("4800"),
         "meals_vegetarian": 150, "meals_poultry": 150, "meals_pork": 100, "paper_kg": Decimal("40"),
-    })
-    link = meetings.active_link(session=session, organisation_id=organisation_id, event_id=event.id)
+    }))
+    link = links.active_link(session=session, organisation_id=organisation_id, event_id=event.id)
     for answers in DEMO_ANSWERS:
         responses.submit_by_link(session=session, token=link.token, device_token=responses.new_device_token(),
                                  answers=answers)

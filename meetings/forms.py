@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from babel import support
@@ -25,8 +26,9 @@ from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
+from meetings.badges import MAX_BADGE_CODES_PER_BATCH
+from meetings.events import EVENT_TIMEZONE
 from meetings.inputs import MEAL_COLUMNS, QUANTITY_UNITS, WASTE_KEYS
-from meetings.service import MAX_ATTENDANCE, MAX_BADGE_CODES_PER_BATCH, MAX_MEALS, MAX_QUANTITY
 
 MEETING_TYPE_LABELS = {
     "conference": _l("Conference"),
@@ -105,66 +107,12 @@ FOOTPRINT_WARNINGS = {
                                   "to be at least the number of answers. Update the actual attendance."),
 }
 
-# The service's validation messages (meetings.service.EVENT_MESSAGES), as people read them.
-SERVICE_MESSAGES = {
-    "unknown_fields": _l("Unknown fields: %(fields)s"),
-    "text": _l("Must be text."),
-    "required": _l("Required."),
-    "too_long": _l("At most %(limit)s characters."),
-    "name_missing": _l("Give the meeting's name in Chinese or English."),
-    "date_required": _l("A date is required."),
-    "ends_before_start": _l("The meeting cannot end before it starts."),
-    "too_many_days": _l("A meeting lasts at most %(days)s days."),
-    "closes_at_zone": _l("A date and time are required."),
-    "closes_before_start": _l("Answers cannot close before the meeting starts."),
-    "closes_too_late": _l("Answers close at most a year after the meeting."),
-    "unknown_city": _l("Unknown city “%(city)s”."),
-    "unknown_city_suggestions": _l("Unknown city “%(city)s”. Did you mean %(suggestions)s?"),
-    "city_outside_mainland": _l("%(city)s is not in mainland China; the venue must be on a provincial grid."),
-    "unknown_province": _l("Unknown province “%(province)s”."),
-    "province_mismatch": _l("%(city)s is in %(province_name)s (%(province)s), not %(given)s."),
-    "meeting_type": _l("Choose one of %(choices)s."),
-    "whole_number": _l("Enter a whole number."),
-    "between": _l("Between %(minimum)s and %(maximum)s."),
-    "decimal": _l("Enter a number."),
-    "finite": _l("Enter a number."),
-    "negative": _l("Cannot be negative."),
-    "too_large": _l("At most %(maximum)s."),
-    "decimal_places": _l("At most %(places)s decimal places."),
-    "estimate_needs_both": _l("An estimate needs both the floor area and the hours."),
-    "boundary_list": _l("Choose categories from the list."),
-    "boundary_unknown": _l("Unknown categories: %(unknown)s."),
-    "waste_mapping": _l("Waste must be given by stream and treatment."),
-    "waste_unknown": _l("Unknown waste stream or treatment."),
-}
-
-
-def service_message(code: str, params: dict, fallback: str) -> str:
-    template = SERVICE_MESSAGES.get(code)
-    return str(template) % params if template is not None else fallback
-
-
 def waste_field_name(key: str) -> str:
     """The form field of a waste key: "food_drink.composting" -> "waste__food_drink__composting"."""
     return "waste__" + key.replace(".", "__")
 
 
 WASTE_FIELDS: dict[str, str] = {waste_field_name(key): key for key in WASTE_KEYS}
-
-
-class FiniteQuantity:
-    """A non-negative, finite decimal within the service's range; stops before NumberRange compares a NaN."""
-
-    def __call__(self, form, field) -> None:
-        value = field.data
-        if value is None:
-            return
-        if not value.is_finite():
-            raise StopValidation(SERVICE_MESSAGES["finite"])
-        if value < 0:
-            raise StopValidation(SERVICE_MESSAGES["negative"])
-        if value > MAX_QUANTITY:
-            raise StopValidation(service_message("too_large", {"maximum": f"{MAX_QUANTITY:,.0f}"}, ""))
 
 
 class QuantityField(DecimalField):
@@ -176,14 +124,14 @@ class QuantityField(DecimalField):
         return format(self.data, "f") if self.data is not None else ""
 
 
+# The event form's fields only parse what was typed (Optional lets a blank through as None); every rule and limit
+# is meetings.schemas.EventCreateSchema's, which the page shows under each field.
 def _quantity_field(label) -> QuantityField:
-    return QuantityField(label, places=None, validators=[Optional(), FiniteQuantity()],
-                        widget=NumberInput(step="any", min=0))
+    return QuantityField(label, places=None, validators=[Optional()], widget=NumberInput(step="any", min=0))
 
 
-def _count_field(label, maximum: int = MAX_MEALS) -> IntegerField:
-    return IntegerField(label, validators=[Optional(), NumberRange(min=0, max=maximum)],
-                        widget=NumberInput(step=1, min=0))
+def _count_field(label) -> IntegerField:
+    return IntegerField(label, validators=[Optional()], widget=NumberInput(step=1, min=0))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -192,22 +140,20 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class EventForm(FlaskForm):
-    name_zh = StringField(_l("Name in Chinese"), validators=[Length(max=200)])
-    name_en = StringField(_l("Name in English"), validators=[Length(max=200)])
-    starts_on = DateField(_l("First day"), validators=[InputRequired()])
-    ends_on = DateField(_l("Last day"), validators=[InputRequired()])
+    name_zh = StringField(_l("Name in Chinese"))
+    name_en = StringField(_l("Name in English"))
+    starts_on = DateField(_l("First day"), validators=[Optional()])
+    ends_on = DateField(_l("Last day"), validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Answers close at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                    validators=[Optional()])
-    venue_name = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
-    city = StringField(_l("City"), validators=[DataRequired(), Length(max=100)])
+    venue_name = StringField(_l("Venue"))
+    city = StringField(_l("City"))
     province = SelectField(_l("Province"), validators=[Optional()])
     meeting_type = SelectField(_l("Meeting type"), choices=[SelectChoice(v, label) for v, label in
                                                            MEETING_TYPE_LABELS.items()])
-    expected_attendance = IntegerField(_l("Expected attendance"),
-                                       validators=[InputRequired(), NumberRange(min=1, max=MAX_ATTENDANCE)],
+    expected_attendance = IntegerField(_l("Expected attendance"), validators=[Optional()],
                                        widget=NumberInput(step=1, min=1))
-    actual_attendance = IntegerField(_l("Actual attendance"),
-                                     validators=[Optional(), NumberRange(min=0, max=MAX_ATTENDANCE)],
+    actual_attendance = IntegerField(_l("Actual attendance"), validators=[Optional()],
                                      widget=NumberInput(step=1, min=0))
     boundary = MultiCheckboxField(_l("What is counted"),
                                   choices=[SelectChoice(v, label) for v, label in BOUNDARY_LABELS.items()])
@@ -218,21 +164,27 @@ class EventForm(FlaskForm):
         self.province.choices = [SelectChoice("", _l("(from the city)")),
                                  *(SelectChoice(code, label) for code, label in province_choices)]
 
-    def values(self) -> dict:
-        """The typed values for meetings.service; the service checks the rules."""
-        values = {name: getattr(self, name).data for name in (
-            "name_zh", "name_en", "starts_on", "ends_on", "venue_name", "city", "province", "meeting_type",
-            "expected_attendance", "actual_attendance", "boundary", "require_badge_codes",
+    def schema_input(self) -> dict:
+        """What was typed, parsed, as EventCreateSchema's input; the close time is the venue's civil time."""
+        values = {name: self[name].data for name in (
+            "starts_on", "ends_on", "meeting_type", "expected_attendance", "actual_attendance",
             *QUANTITY_UNITS, *MEAL_COLUMNS)}
+        values.update({name: self[name].data or "" for name in ("name_zh", "name_en", "venue_name", "city")})
+        values["province"] = self.province.data or None
+        local = self.closes_at.data
+        values["closes_at"] = local.replace(tzinfo=EVENT_TIMEZONE) if local else None
+        values["boundary"] = list(self.boundary.data or [])
+        values["require_badge_codes"] = bool(self.require_badge_codes.data)
         values["waste_kg"] = {key: self[name].data for name, key in WASTE_FIELDS.items()
                               if self[name].data is not None}
         return values
 
-    def field_for(self, service_field: str):
-        """The form field that shows a service error about `service_field`, or None."""
-        if service_field.startswith("waste_kg."):
-            service_field = waste_field_name(service_field.removeprefix("waste_kg."))
-        return self._fields.get(service_field) if service_field != "csrf_token" else None
+    def field_for(self, schema_field: str):
+        """The form field that shows the schema's error about `schema_field` ("boundary[1]", "waste_kg.x.y")."""
+        schema_field = re.sub(r"\[\d+\]$", "", schema_field)
+        if schema_field.startswith("waste_kg."):
+            schema_field = waste_field_name(schema_field.removeprefix("waste_kg."))
+        return self._fields.get(schema_field) if schema_field != "csrf_token" else None
 
 
 for _name in QUANTITY_UNITS:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Numeric, String, UniqueConstraint, text, type_coerce
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text, type_coerce
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from db import ExactDecimal, UTCDateTime, utcnow
@@ -110,6 +110,13 @@ class Event(SQLModel, table=True):
         return self.name_zh if locale.startswith("zh") else self.name_en
 
 
+TOKEN_BYTES = 24  # 192 random bits: unguessable, and 32 characters keep the QR code small
+
+
+def new_link_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
 class EventLink(SQLModel, table=True):
     """A public token of an event: the one active token is in its QR code; rotated ones are remembered."""
 
@@ -162,27 +169,9 @@ class BadgeCode(SQLModel, table=True):
 RESPONSE_PARTS = ("travel", "lodging", "meals")
 
 
-class _EveryDigit(TypeDecorator):
-    """An ExactDecimal column read with every digit: ExactDecimal's normalize() keeps 28 significant digits, and a
-    car shared by three travels a third of a distance, which has more."""
-
-    impl = Numeric()
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect):
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(40))
-        return dialect.type_descriptor(Numeric())
-
-    def process_result_value(self, value, dialect):
-        if value is None or isinstance(value, Decimal):
-            return value
-        return Decimal(value)
-
-
 def exact_kg(expression):
-    """`expression` (an ExactDecimal column, or a sum of them) as a query should read it: exactly."""
-    return type_coerce(expression, _EveryDigit())
+    """`expression` (an ExactDecimal column, or a sum of them) read back as a Decimal with every digit."""
+    return type_coerce(expression, ExactDecimal())
 
 
 class AttendeeResponse(SQLModel, table=True):

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import marshmallow as ma
 from babel.dates import format_interval
 from flask import (
     Blueprint,
@@ -28,14 +29,15 @@ from accounts.access import organisation_required
 from accounts.service import ROLE_RIGHTS
 from calculators.event import answers_to_halve_interval, margin_after
 from calculators.footprint import ceil_tonnes
+from core import messages
+from core.display import kg_text
 from db import get_session
-from errors import ValidationError
+from errors import ValidationError, json_paths
 from factors import default_factor_set
 from factors.regions import CN_PROVINCES, KNOWN_REGIONS
-from meetings import charts, export, footprint_text, qr, service
+from meetings import badges, charts, events, export, footprint_text, links, qr, registration_lists
 from meetings import footprint as event_footprint
 from meetings import responses as attendee_responses
-from meetings.attendee import kg_text
 from meetings.forms import (
     BOUNDARY_LABELS,
     GROUP_LABELS,
@@ -50,11 +52,11 @@ from meetings.forms import (
     RegistrationUploadForm,
     RotateLinkForm,
     SnapshotForm,
-    service_message,
     waste_field_name,
 )
 from meetings.inputs import MEAL_COLUMNS, QUANTITY_UNITS, WASTE_STREAMS, factor_hints
 from meetings.models import Event
+from meetings.schemas import EventCreateSchema, Problem
 
 bp = Blueprint("meetings", __name__)
 BADGES_PER_SHEET_PAGE = 500  # inline QR codes per printed page of the badge sheet; keeps the page light
@@ -81,58 +83,48 @@ def _can_organise() -> bool:
 
 def _local_zone() -> ZoneInfo:
     # The form's close time is the venue's civil time, which its help text calls Beijing time.
-    return service.EVENT_TIMEZONE
+    return events.EVENT_TIMEZONE
 
 
-def _apply_service_errors(form: EventForm, error: ValidationError, *, skip_invalid: bool = False) -> list[str]:
-    """Put each service error on its field; return those that belong to no field.
+def _apply_schema_errors(form: EventForm, errors: dict, *, skip_invalid: bool) -> list[str]:
+    """Put each of the schema's errors on its field, in the reader's language; return those that belong to none.
 
-    With `skip_invalid`, fields that already failed to parse keep only their own message (the service saw None).
+    With `skip_invalid`, fields that already failed to parse keep only their own message (the schema saw None).
     """
     leftover: list[str] = []
-    codes = getattr(error, "codes", {})
-    for name, messages in (error.fields or {"_schema": [error.message]}).items():
-        if name in codes:
-            messages = [service_message(code, _localised(params), text)
-                        for (code, params), text in zip(codes[name], messages, strict=True)]
+    for name, problems in json_paths(errors).items():
+        texts = [messages.render(p.code, _localised(p.params), fallback=str(p)) if isinstance(p, Problem) else str(p)
+                 for p in problems]
         target = form.field_for(name)
         if target is None:
-            leftover += [f"{name}: {m}" if name != "_schema" else m for m in messages]
+            leftover += [f"{name}: {text}" if name != "_schema" else text for text in texts]
         elif not (skip_invalid and target.errors):
-            target.errors = [*target.errors, *messages]
+            target.errors = [*target.errors, *texts]
     return leftover
 
 
 def _localised(params: dict) -> dict:
-    """Province names in the reader's language (the service names them in English)."""
+    """Province names in the reader's language (the schema names them in English)."""
     if "province" in params and "given_code" in params and _locale_is_zh():
         return {**params, "province_name": KNOWN_REGIONS[params["province"]].name_zh,
                 "given": KNOWN_REGIONS[params["given_code"]].name_zh}
     return params
 
 
-def _submit(form: EventForm, save, event_id: int | None = None) -> tuple[bool, list[str]]:
-    """Validate the form and save through `save(values)`; (saved, messages that belong to no field)."""
+def _submit(form: EventForm, save) -> tuple[bool, list[str]]:
+    """Parse the form, load it through EventCreateSchema and save through `save(values)`; (saved, messages that
+    belong to no field). Every problem is shown at once: the schema runs even when a field did not parse."""
     if not form.is_submitted():
         return False, []
     parsed = form.validate()  # CSRFProtect has already refused a POST without a valid token
-    values = _form_values(form)
     try:
-        if parsed:
-            save(values)
-            return True, []
-        service.check_event_values(session=get_session(), organisation_id=g.organisation.id, values=values,
-                                   event_id=event_id)
-    except ValidationError as error:
-        return False, _apply_service_errors(form, error, skip_invalid=not parsed)
-    return False, []
-
-
-def _form_values(form: EventForm) -> dict:
-    values = form.values()
-    local = form.closes_at.data
-    values["closes_at"] = local.replace(tzinfo=_local_zone()) if local else None
-    return values
+        values = EventCreateSchema().load(form.schema_input())
+    except ma.ValidationError as error:
+        return False, _apply_schema_errors(form, error.messages, skip_invalid=not parsed)
+    if not parsed:
+        return False, []
+    save(values)
+    return True, []
 
 
 def _form_data(event: Event) -> dict:
@@ -142,7 +134,7 @@ def _form_data(event: Event) -> dict:
         *QUANTITY_UNITS, *MEAL_COLUMNS)}
     data["meeting_type"] = event.meeting_type.value
     # A default close time is left blank, so that moving the dates moves it too.
-    custom_close = event.closes_at != service.default_closes_at(event.ends_on)
+    custom_close = event.closes_at != events.default_closes_at(event.ends_on)
     data["closes_at"] = event.closes_at.astimezone(_local_zone()).replace(tzinfo=None) if custom_close else None
     for key, kg in event.waste_kg.items():
         data[waste_field_name(key)] = Decimal(kg)
@@ -163,8 +155,8 @@ def _render_form(form: EventForm, event: Event | None, errors: list[str], status
 @bp.get("/events")
 @organisation_required("read")
 def list_events():
-    events = service.list_events(session=get_session(), organisation_id=g.organisation.id)
-    return render_template("meetings/list.html", events=events, can_organise=_can_organise(),
+    found = events.list_events(session=get_session(), organisation_id=g.organisation.id)
+    return render_template("meetings/list.html", events=found, can_organise=_can_organise(),
                            meeting_types=MEETING_TYPE_LABELS)
 
 
@@ -173,7 +165,7 @@ def list_events():
 def create_event():
     form = EventForm(province_choices=_province_choices())
     created: list[Event] = []
-    saved, errors = _submit(form, lambda values: created.append(service.create_event(
+    saved, errors = _submit(form, lambda values: created.append(events.create_event(
         session=get_session(), organisation_id=g.organisation.id, values=values)))
     if saved:
         flash(_("The meeting was created. Its QR code is ready below."), "info")
@@ -185,11 +177,11 @@ def create_event():
 @organisation_required("organise")
 def edit_event(event_id: int):
     db_session = get_session()
-    event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    event = events.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
     form = EventForm(province_choices=_province_choices(),
                      data=None if request.method == "POST" else _form_data(event))
-    saved, errors = _submit(form, lambda values: service.update_event(
-        session=db_session, organisation_id=g.organisation.id, event_id=event_id, values=values), event_id)
+    saved, errors = _submit(form, lambda values: events.update_event(
+        session=db_session, organisation_id=g.organisation.id, event_id=event_id, values=values))
     if saved:
         flash(_("The meeting was saved."), "info")
         return redirect(url_for("meetings.detail", event_id=event_id))
@@ -213,15 +205,15 @@ def _render_detail(event_id: int, *, upload_form=None, badge_form=None, rotate_f
                    status: int = 200):
     db_session = get_session()
     org_id = g.organisation.id
-    event = service.get_event(session=db_session, organisation_id=org_id, event_id=event_id)
-    link = service.active_link(session=db_session, organisation_id=org_id, event_id=event_id)
+    event = events.get_event(session=db_session, organisation_id=org_id, event_id=event_id)
+    link = links.active_link(session=db_session, organisation_id=org_id, event_id=event_id)
     factor_set = default_factor_set()
     hints = factor_hints(factor_set, event.province)
     return render_template(
         "meetings/detail.html", event=event, link=link,
         public_url=qr.event_link(_public_base_url(), link.token),
-        summary=service.registration_summary(session=db_session, organisation_id=org_id, event_id=event_id),
-        batches=service.badge_batches(session=db_session, organisation_id=org_id, event_id=event_id),
+        summary=registration_lists.registration_summary(session=db_session, organisation_id=org_id, event_id=event_id),
+        batches=badges.badge_batches(session=db_session, organisation_id=org_id, event_id=event_id),
         upload_form=upload_form or RegistrationUploadForm(), badge_form=badge_form or BadgeCodesForm(),
         rotate_form=rotate_form or RotateLinkForm(), upload_errors=list(upload_errors),
         can_organise=_can_organise(), meeting_types=MEETING_TYPE_LABELS, boundary_labels=BOUNDARY_LABELS,
@@ -241,7 +233,7 @@ def rotate_link(event_id: int):
     form = RotateLinkForm()
     if not form.validate_on_submit():
         return _render_detail(event_id, rotate_form=form, status=422)
-    service.rotate_link(session=get_session(), organisation_id=g.organisation.id, event_id=event_id)
+    links.rotate_link(session=get_session(), organisation_id=g.organisation.id, event_id=event_id)
     flash(_("A new link and QR code were made. Codes printed before now tell attendees that they were "
             "replaced; print the new poster."), "info")
     return redirect(url_for("meetings.detail", event_id=event_id) + "#qr")
@@ -260,8 +252,8 @@ def import_registrations(event_id: int):
         message = _("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)”.")
         return _render_detail(event_id, upload_form=form, upload_errors=[message], status=422)
     try:
-        summary = service.import_registrations(session=get_session(), organisation_id=g.organisation.id,
-                                               event_id=event_id, csv_text=text)
+        summary = registration_lists.import_registrations(session=get_session(), organisation_id=g.organisation.id,
+                                                          event_id=event_id, csv_text=text)
     except ValidationError as error:
         return _render_detail(event_id, upload_form=form, status=422,
                               upload_errors=error.fields.get("registrations") or [error.message])
@@ -276,8 +268,8 @@ def generate_badge_codes(event_id: int):
     if not form.validate_on_submit():
         return _render_detail(event_id, badge_form=form, status=422)
     try:
-        codes = service.generate_badge_codes(session=get_session(), organisation_id=g.organisation.id,
-                                             event_id=event_id, count=form.count.data)
+        codes = badges.generate_badge_codes(session=get_session(), organisation_id=g.organisation.id,
+                                            event_id=event_id, count=form.count.data)
     except ValidationError as error:
         form.count.errors = [*form.count.errors, *error.fields.get("count", [error.message])]
         return _render_detail(event_id, badge_form=form, status=422)
@@ -289,18 +281,18 @@ def generate_badge_codes(event_id: int):
 @organisation_required("organise")
 def badge_sheet(event_id: int, batch: int):
     db_session = get_session()
-    event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
-    codes = service.badge_codes(session=db_session, organisation_id=g.organisation.id, event_id=event_id,
-                                batch=batch)
+    event = events.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    codes = badges.badge_codes(session=db_session, organisation_id=g.organisation.id, event_id=event_id,
+                               batch=batch)
     pages = max(1, -(-len(codes) // BADGES_PER_SHEET_PAGE))
     raw_page = request.args.get("page", "1")
     page = int(raw_page) if raw_page.isdigit() and 1 <= int(raw_page) <= pages else 1
     shown = codes[(page - 1) * BADGES_PER_SHEET_PAGE: page * BADGES_PER_SHEET_PAGE]
     base = _public_base_url()
-    badges = [(service.format_badge_code(c.code), c.used_at,
-               Markup(qr.qr_svg_element(qr.badge_link(base, c.code), css_class="badge-qr")))  # noqa: S704
-              for c in shown]
-    return render_template("meetings/badges.html", event=event, batch=batch, badges=badges, page=page,
+    printed = [(badges.format_badge_code(c.code), c.used_at,
+                Markup(qr.qr_svg_element(qr.badge_link(base, c.code), css_class="badge-qr")))  # noqa: S704
+               for c in shown]
+    return render_template("meetings/badges.html", event=event, batch=batch, badges=printed, page=page,
                            pages=pages, total=len(codes))
 
 
@@ -315,14 +307,14 @@ def _qr_response(body: bytes, mimetype: str, event_id: int, extension: str) -> R
 @bp.get("/events/<int:event_id>/qr.png")
 @organisation_required("read")
 def qr_png(event_id: int):
-    link = service.active_link(session=get_session(), organisation_id=g.organisation.id, event_id=event_id)
+    link = links.active_link(session=get_session(), organisation_id=g.organisation.id, event_id=event_id)
     return _qr_response(qr.qr_png(qr.event_link(_public_base_url(), link.token)), "image/png", event_id, "png")
 
 
 @bp.get("/events/<int:event_id>/qr.svg")
 @organisation_required("read")
 def qr_svg(event_id: int):
-    link = service.active_link(session=get_session(), organisation_id=g.organisation.id, event_id=event_id)
+    link = links.active_link(session=get_session(), organisation_id=g.organisation.id, event_id=event_id)
     return _qr_response(qr.qr_svg(qr.event_link(_public_base_url(), link.token)), "image/svg+xml", event_id, "svg")
 
 
@@ -334,8 +326,8 @@ def _date_range(starts_on: date, ends_on: date, locale: str) -> str:
 @organisation_required("read")
 def poster(event_id: int):
     db_session = get_session()
-    event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
-    link = service.active_link(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    event = events.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    link = links.active_link(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
     url = qr.event_link(_public_base_url(), link.token)
     return render_template(
         "meetings/poster.html", event=event, public_url=url,
@@ -360,7 +352,7 @@ def _group_rows(result) -> list[tuple[str, str, Decimal, Decimal]]:
 @organisation_required("read")
 def dashboard(event_id: int):
     db_session = get_session()
-    event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    event = events.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
     result = event_footprint.event_footprint_of(session=db_session, event=event, segments=True)
     respondents = result.respondents
     footprint = result.footprint
@@ -410,7 +402,7 @@ def _export_name(event: Event, extension: str) -> str:
 @organisation_required("read")
 def export_csv(event_id: int):
     db_session = get_session()
-    event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    event = events.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
     rows = attendee_responses.export_rows(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
     response = Response(stream_with_context(export.responses_csv(attendee_responses.EXPORT_COLUMNS, rows)),
                         mimetype="text/csv")
@@ -423,7 +415,7 @@ def export_csv(event_id: int):
 @organisation_required("read")
 def export_xlsx(event_id: int):
     db_session = get_session()
-    event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    event = events.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
     rows = attendee_responses.export_rows(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
     body = export.responses_xlsx(attendee_responses.EXPORT_COLUMNS, rows)
     response = Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -448,7 +440,7 @@ def take_snapshot(event_id: int):
 @organisation_required("read")
 def snapshot(event_id: int, snapshot_id: int):
     db_session = get_session()
-    event = service.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
+    event = events.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
     frozen = event_footprint.get_snapshot(session=db_session, organisation_id=g.organisation.id,
                                           event_id=event_id, snapshot_id=snapshot_id)
     document = frozen.footprint

@@ -86,16 +86,16 @@ def committed_database_url(request, tmp_path):
 
 
 @contextmanager
-def scratch_postgres_database(name: str):
-    """A new, empty PostgreSQL database next to TEST_DATABASE_URL's, dropped afterwards."""
-    # Prefixed with the test database's own name, so that suites on separate test databases never collide.
-    name = f"{TEST_DATABASE_URL.rpartition('/')[2]}_{name}"
-    admin = make_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+def scratch_postgres_database(name: str, server_url: str = TEST_DATABASE_URL):
+    """A new, empty PostgreSQL database next to `server_url`'s (TEST_DATABASE_URL's), dropped afterwards."""
+    # Prefixed with that database's own name, so that suites on separate test databases never collide.
+    name = f"{server_url.rpartition('/')[2]}_{name}"
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         connection.execute(text(f"CREATE DATABASE {name}"))
     try:
-        yield f"{TEST_DATABASE_URL.rpartition('/')[0]}/{name}"
+        yield f"{server_url.rpartition('/')[0]}/{name}"
     finally:
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

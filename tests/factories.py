@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 from accounts import service as accounts
 from accounts.models import Organisation, Role, User
+from db import utcnow
+from meetings.inputs import MEAL_COLUMNS, QUANTITY_UNITS
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "correct horse battery"
@@ -25,29 +28,56 @@ def make_user(session, organisation: Organisation, role: Role = Role.organiser, 
     return accounts.create_user(session=session, organisation_id=organisation.id, role=role, **values)
 
 
-def make_event(session, organisation: Organisation, **overrides):
-    """An event of `organisation` in Guangzhou next spring; overrides are service values (see meetings.service)."""
-    from datetime import date
+def event_dates(days_ahead: int = 30, days: int = 3) -> dict:
+    """starts_on and ends_on of a meeting `days_ahead` days after today (UTC), lasting `days` days."""
+    starts_on = utcnow().date() + timedelta(days=days_ahead)
+    return {"starts_on": starts_on, "ends_on": starts_on + timedelta(days=days - 1)}
 
-    from meetings import service as meetings
+
+def make_event(session, organisation: Organisation, **overrides):
+    """An event of `organisation` in Guangzhou a month from today; overrides are EventCreateSchema input."""
+    from meetings import events
+    from meetings.schemas import EventCreateSchema
 
     n = next(_counter)
-    values = {"name_zh": f"测试会议{n}", "name_en": f"Test Meeting {n}", "starts_on": date(2027, 3, 10),
-              "ends_on": date(2027, 3, 12), "venue_name": "广州白云国际会议中心", "city": "广州",
-              "expected_attendance": 300, "meeting_type": "conference"}
+    values = {"name_zh": f"测试会议{n}", "name_en": f"Test Meeting {n}", **event_dates(),
+              "venue_name": "广州白云国际会议中心", "city": "广州", "expected_attendance": 300,
+              "meeting_type": "conference"}
     values.update(overrides)
-    return meetings.create_event(session=session, organisation_id=organisation.id, values=values)
+    return events.create_event(session=session, organisation_id=organisation.id,
+                               values=EventCreateSchema().load(values))
+
+
+def event_input(event) -> dict:
+    """A stored event as EventCreateSchema input, as the edit form sends it: a close time that follows the dates
+    is left blank (so it keeps following them), and the province is left to the city."""
+    from meetings.events import default_closes_at
+
+    values = {name: getattr(event, name) for name in (
+        "name_zh", "name_en", "starts_on", "ends_on", "venue_name", "city", "expected_attendance",
+        "actual_attendance", "boundary", "require_badge_codes", "waste_kg", *QUANTITY_UNITS, *MEAL_COLUMNS)}
+    values["meeting_type"] = event.meeting_type.value
+    values["closes_at"] = None if event.closes_at == default_closes_at(event.ends_on) else event.closes_at
+    return values
+
+
+def change_event(session, event, **changes):
+    """`event` with `changes` saved, loaded through EventCreateSchema as the edit form's submission would be."""
+    from meetings import events
+    from meetings.schemas import EventCreateSchema
+
+    return events.update_event(session=session, organisation_id=event.organisation_id, event_id=event.id,
+                               values=EventCreateSchema().load({**event_input(event), **changes}))
 
 
 def make_attendee_response(session, event, *, device_token: str | None = None, display_name: str | None = None,
                            **answers):
     """One attendee's answer to `event` through its public link (a new device unless `device_token` is given)."""
-    from meetings import responses
-    from meetings import service as meetings
+    from meetings import links, responses
 
     values = {"origin": "上海", "travel_mode": "high_speed_rail", "hotel_nights": 1}
     values.update(answers)
-    link = meetings.active_link(session=session, organisation_id=event.organisation_id, event_id=event.id)
+    link = links.active_link(session=session, organisation_id=event.organisation_id, event_id=event.id)
     return responses.submit_by_link(session=session, token=link.token,
                                     device_token=device_token or responses.new_device_token(), answers=values,
                                     display_name=display_name)

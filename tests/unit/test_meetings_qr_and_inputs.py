@@ -12,6 +12,7 @@ from PIL import Image
 from factors import default_factor_set
 from factors.regions import CN_PROVINCES
 from meetings import qr
+from meetings.badges import BADGE_ALPHABET, format_badge_code, normalise_badge_code
 from meetings.inputs import (
     BOUNDARY_ORDER,
     DEFAULT_BOUNDARY,
@@ -24,7 +25,6 @@ from meetings.inputs import (
 )
 from meetings.models import Stratum
 from meetings.registrations import parse_registrations, stratum_of
-from meetings.service import BADGE_ALPHABET, format_badge_code, normalise_badge_code
 
 LINK = "https://tanzhong.example.cn/m/Xq3-_kV9bZ0aLp7TqWc2nR8yHf4JdE6u"
 

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlmodel import select
 
 from accounts import service as accounts
+from db import utcnow
 from factors import DEFAULT_VERSION
-from meetings import service as meetings
+from meetings import links
 from meetings.models import Event, EventFootprintSnapshot
 from tests.factories import make_attendee_response, make_event, make_organisation
 
-NEW_EVENT = {"name_zh": "零碳论坛", "name_en": "Zero-Carbon Forum", "starts_on": "2027-06-01", "ends_on": "2027-06-02",
-             "venue_name": "成都世纪城国际会议中心", "city": "成都", "expected_attendance": 600,
+STARTS_ON = utcnow().date() + timedelta(days=45)
+ENDS_ON = STARTS_ON + timedelta(days=1)
+NEW_EVENT = {"name_zh": "零碳论坛", "name_en": "Zero-Carbon Forum", "starts_on": STARTS_ON.isoformat(),
+             "ends_on": ENDS_ON.isoformat(), "venue_name": "成都世纪城国际会议中心", "city": "成都",
+             "expected_attendance": 600,
              "meeting_type": "conference", "electricity_kwh": "8000.5", "meals_vegetarian": 400,
              "waste_kg": {"food_drink.composting": "120"}}
 
@@ -32,16 +37,16 @@ def test_an_event_is_created_with_its_public_link(client, session):
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     [event] = session.exec(select(Event).where(Event.organisation_id == org.id)).all()
-    token = meetings.active_link(session=session, organisation_id=org.id, event_id=event.id).token
+    token = links.active_link(session=session, organisation_id=org.id, event_id=event.id).token
     assert body["id"] == event.id and body["public_url"] == f"http://localhost/m/{token}"
     assert (body["province"], body["city_code"], body["meeting_type"]) == ("CN-SC", "cn-510100", "conference")
     assert body["electricity_kwh"] == "8000.5" and body["meals_vegetarian"] == 400
-    assert body["closes_at"].startswith("2027-06-02T16:00:00")  # midnight after the last day, Beijing time
+    assert body["closes_at"].startswith(f"{ENDS_ON.isoformat()}T16:00:00")  # midnight after the last day, Beijing
     assert "attendee_travel" in body["boundary"]
 
 
 @pytest.mark.parametrize(("change", "field"), [
-    ({"ends_on": "2027-05-30"}, "ends_on"),
+    ({"ends_on": (STARTS_ON - timedelta(days=2)).isoformat()}, "ends_on"),
     ({"city": "Atlantis"}, "city"),
     ({"expected_attendance": 0}, "expected_attendance"),
     ({"meeting_type": "rave"}, "meeting_type"),
@@ -54,6 +59,26 @@ def test_a_bad_event_is_a_422_naming_the_field(client, session, change, field):
     response = client.post("/api/v1/events", json={**NEW_EVENT, **change}, headers=headers)
     assert response.status_code == 422
     assert field in response.get_json()["error"]["fields"], response.get_json()
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"ends_on": "9999-12-31"}, "ends_on", "A date from 2000-01-01 to 2099-12-31."),
+    ({"starts_on": "0001-01-01"}, "starts_on", "A date from 2000-01-01 to 2099-12-31."),
+    ({"closes_at": "0001-01-01T00:00:00+08:00"}, "closes_at", "Answers cannot close before the meeting starts."),
+    ({"closes_at": "9999-12-31T23:59:59+00:00"}, "closes_at", "Answers close at most a year after the meeting."),
+    ({"closes_at": "2030-01-01T00:00:00"}, "closes_at", "A date and time with its time zone."),
+    ({"venue_name": " "}, "venue_name", "Required."),
+    ({"meals_pork": 1_098_000_001}, "meals_pork", "Between 0 and 1,098,000,000."),
+    ({"waste_kg": {"food_drink.composting": "lots"}}, "waste_kg.food_drink.composting", "Enter a number."),
+])
+def test_dates_at_the_calendar_edge_and_other_bad_values_are_a_422_with_the_rule_in_english(client, session, change,
+                                                                                             field, message):
+    _org, headers = _auth(session)
+    client.set_cookie("lang", "zh_CN")  # the API speaks English whatever the browser's language
+    response = client.post("/api/v1/events", json={**NEW_EVENT, **change}, headers=headers)
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["error"]["fields"][field] == [message]
+    assert session.exec(select(Event)).all() == []
 
 
 def test_the_endpoints_need_an_api_key(client, session):

@@ -19,11 +19,17 @@ from calculators.footprint import dsum
 from factors import DEFAULT_VERSION, default_factor_set
 from footprints.service import compute_footprint
 from meetings import footprint as event_footprint
-from meetings import responses
-from meetings import service as meetings
+from meetings import registration_lists, responses
 from meetings.models import AttendeeResponse, EventFootprintSnapshot, exact_kg
 from tests.conftest import csrf_token_from, login
-from tests.factories import DEFAULT_PASSWORD, make_attendee_response, make_event, make_organisation, make_user
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    change_event,
+    make_attendee_response,
+    make_event,
+    make_organisation,
+    make_user,
+)
 
 ORGANISER_INPUTS = {"electricity_kwh": "12500", "natural_gas_m3": "320", "meals_vegetarian": 300, "meals_pork": 200,
                     "paper_kg": "85.5", "waste_kg": {"food_drink.composting": "240"}}
@@ -145,8 +151,8 @@ def test_more_answers_than_attendees_raise_the_attendance_and_warn(session):
 def test_a_registration_list_stratifies_the_extrapolation(session):
     org = make_organisation(session)
     event = _event_with_answers(session, org, ANSWERS[:2])
-    meetings.import_registrations(session=session, organisation_id=org.id, event_id=event.id,
-                                  csv_text="origin_city\n" + "广州\n" * 50 + "上海\n" * 30 + "北京\n" * 20)
+    registration_lists.import_registrations(session=session, organisation_id=org.id, event_id=event.id,
+                                            csv_text="origin_city\n" + "广州\n" * 50 + "上海\n" * 30 + "北京\n" * 20)
     result = event_footprint.event_footprint_of(session=session, event=event)
     assert result.attendance_basis == "registrations" and result.attendance == 100
     assert result.footprint.extrapolation.method_note.code == "event_stratified"
@@ -245,13 +251,17 @@ def test_a_reader_sees_the_dashboard_but_only_an_organiser_takes_a_snapshot(clie
     assert client.post(f"/events/{event.id}/snapshots", data={"csrf_token": token}).status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/dashboard", "/responses.csv", "/responses.xlsx", "/snapshots/1"])
-def test_another_organisations_dashboard_and_exports_are_404(client, session, path):
+@pytest.mark.parametrize("path", ["/dashboard", "/responses.csv", "/responses.xlsx", "/snapshots/{snapshot}"])
+def test_another_organisations_dashboard_and_exports_are_404(app, client, session, path):
     owner = make_organisation(session)
     event = _event_with_answers(session, owner, ANSWERS[:1])
-    event_footprint.take_snapshot(session=session, organisation_id=owner.id, event_id=event.id)
+    snapshot = event_footprint.take_snapshot(session=session, organisation_id=owner.id, event_id=event.id)
+    path = f"/events/{event.id}{path.format(snapshot=snapshot.id)}"
+    owners_client = app.test_client()
+    _signed_in(owners_client, session, org=owner)
+    assert owners_client.get(path).status_code == 200  # the page is there, for its organisation
     _signed_in(client, session)
-    assert client.get(f"/events/{event.id}{path}").status_code == 404
+    assert client.get(path).status_code == 404
 
 
 def test_another_organisations_snapshot_post_is_404(client, session):
@@ -275,7 +285,7 @@ def test_moving_the_event_places_the_answers_again(session):
     event = make_event(session, org)  # in Guangzhou
     make_attendee_response(session, event, origin="深圳")
     assert _strata(session, event) == ["same_province"]
-    meetings.update_event(session=session, organisation_id=org.id, event_id=event.id, values={"city": "深圳"})
+    change_event(session, event, city="深圳")
     assert _strata(session, event) == ["same_city"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime, time, timedelta
 
 import cairosvg
 import pytest
@@ -12,10 +13,20 @@ from PIL import Image
 from sqlmodel import select
 
 from accounts.models import Role
-from meetings import service as meetings
+from db import utcnow
+from meetings import badges, links
 from meetings.models import BadgeCode, Event, EventLink, LinkState, Registration, Stratum, TokenState
 from tests.conftest import csrf_token_from, login
 from tests.factories import DEFAULT_PASSWORD, make_event, make_organisation, make_user
+
+# The form's meeting: two days, fifty days from the test's today.
+STARTS_ON = utcnow().date() + timedelta(days=50)
+ENDS_ON = STARTS_ON + timedelta(days=1)
+
+
+def _day(offset: int) -> str:
+    """The form's date `offset` days after its first day."""
+    return (STARTS_ON + timedelta(days=offset)).isoformat()
 
 _FIELD_ERROR = re.compile(r'class="field-error"[^>]*>([^<]*)<')
 
@@ -31,8 +42,8 @@ def _signed_in(client, session, role=Role.organiser, language="en"):
 
 def _form(client, url: str, **fields) -> dict:
     data = {"csrf_token": csrf_token_from(client.get(url).get_data(as_text=True)), "name_zh": "绿色论坛",
-            "name_en": "Green Forum", "meeting_type": "conference", "starts_on": "2027-05-20",
-            "ends_on": "2027-05-21", "venue_name": "深圳会展中心", "city": "深圳", "province": "",
+            "name_en": "Green Forum", "meeting_type": "conference", "starts_on": STARTS_ON.isoformat(),
+            "ends_on": ENDS_ON.isoformat(), "venue_name": "深圳会展中心", "city": "深圳", "province": "",
             "expected_attendance": "450"}
     data.update(fields)
     return data
@@ -53,7 +64,7 @@ def test_an_organiser_creates_a_meeting_and_is_sent_to_its_page(client, session)
     org = _signed_in(client, session)
     data = _form(client, "/events/new", electricity_kwh="12500.5", meals_vegetarian="300", boundary=[
         "venue_energy", "catering"], waste__food_drink__composting="120", require_badge_codes="y",
-        closes_at="2027-05-22T18:00")
+        closes_at=f"{_day(2)}T18:00")
     response = client.post("/events/new", data=data)
     assert response.status_code == 302
     [event] = _events(session)
@@ -62,7 +73,7 @@ def test_an_organiser_creates_a_meeting_and_is_sent_to_its_page(client, session)
     assert str(event.electricity_kwh) == "12500.5" and event.meals_vegetarian == 300
     assert event.boundary == ["venue_energy", "catering"] and event.require_badge_codes
     assert event.waste_kg == {"food_drink.composting": "120"}
-    assert event.closes_at.isoformat() == "2027-05-22T10:00:00+00:00"  # 18:00 in Beijing
+    assert event.closes_at == datetime.combine(STARTS_ON + timedelta(days=2), time(10), tzinfo=UTC)  # 18:00 Beijing
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "绿色论坛" in page and "/m/" in page and "cn.elec.prov.guangdong" in page
 
@@ -71,26 +82,33 @@ def test_a_meeting_without_a_close_time_or_boundary_gets_the_defaults_of_its_typ
     _signed_in(client, session)
     assert client.post("/events/new", data=_form(client, "/events/new", meeting_type="banquet")).status_code == 302
     [event] = _events(session)
-    assert event.closes_at.isoformat() == "2027-05-21T16:00:00+00:00"  # midnight after the last day, Beijing
+    assert event.closes_at == datetime.combine(ENDS_ON, time(16), tzinfo=UTC)  # midnight after the last day, Beijing
     assert "attendee_lodging" not in event.boundary and "catering" in event.boundary
 
 
 @pytest.mark.parametrize(("fields", "field", "message"), [
-    ({"ends_on": "2027-05-19"}, "ends_on", "The meeting cannot end before it starts."),
+    ({"ends_on": _day(-1)}, "ends_on", "The meeting cannot end before it starts."),
     ({"starts_on": "20.5.2027"}, "starts_on", "Not a valid date value."),
+    ({"starts_on": ""}, "starts_on", "Required."),
+    ({"ends_on": "9999-12-31"}, "ends_on", "A date from 2000-01-01 to 2099-12-31."),
+    ({"closes_at": "0001-01-01T00:00"}, "closes_at", "Answers cannot close before the meeting starts."),
+    ({"closes_at": "9999-12-31T23:59"}, "closes_at", "Answers close at most a year after the meeting."),
     ({"electricity_kwh": "-1"}, "electricity_kwh", "Cannot be negative."),
-    ({"natural_gas_m3": "NaN"}, "natural_gas_m3", "Enter a number."),
+    ({"natural_gas_m3": "NaN"}, "natural_gas_m3", "Enter a finite number."),
     ({"diesel_kg": "1e30"}, "diesel_kg", "At most 1,000,000,000,000."),
     ({"paper_kg": "twelve"}, "paper_kg", "Not a valid decimal value."),
-    ({"meals_beef_lamb": "-3"}, "meals_beef_lamb", "Number must be between 0 and 10000000."),
-    ({"expected_attendance": "0"}, "expected_attendance", "Number must be between 1 and 1000000."),
-    ({"expected_attendance": "99999999999999999999999"}, "expected_attendance", "Number must be between"),
+    ({"meals_beef_lamb": "-3"}, "meals_beef_lamb", "Between 0 and 1,098,000,000."),
+    ({"expected_attendance": "0"}, "expected_attendance", "Between 1 and 1,000,000."),
+    ({"expected_attendance": "99999999999999999999999"}, "expected_attendance", "Between 1 and 1,000,000."),
+    ({"expected_attendance": ""}, "expected_attendance", "Required."),
+    ({"venue_name": "  "}, "venue_name", "Required."),
+    ({"name_en": "x" * 201}, "name_en", "At most 200 characters."),
     ({"province": "CN-XX"}, "province", "Not a valid choice."),
     ({"province": "CN-BJ"}, "province", "is in Guangdong (CN-GD), not Beijing."),
     ({"city": "Atlantis"}, "city", "Unknown city “Atlantis”"),
     ({"city": "Paris"}, "city", "is not in mainland China"),
     ({"floor_area_m2": "2000"}, "venue_hours", "An estimate needs both the floor area and the hours."),
-    ({"closes_at": "2027-05-01T09:00"}, "closes_at", "Answers cannot close before the meeting starts."),
+    ({"closes_at": f"{_day(-19)}T09:00"}, "closes_at", "Answers cannot close before the meeting starts."),
     ({"meeting_type": "rave"}, "meeting_type", "Not a valid choice."),
     ({"boundary": ["venue_energy", "space_travel"]}, "boundary", "not a valid choice"),
     ({"name_zh": "", "name_en": ""}, "name_zh", "Give the meeting's name in Chinese or English."),
@@ -110,7 +128,7 @@ def test_bad_input_is_shown_as_a_form_error_and_nothing_is_saved(client, session
 
 def test_several_problems_are_reported_at_once(client, session):
     _signed_in(client, session)
-    response = client.post("/events/new", data=_form(client, "/events/new", ends_on="2027-01-01",
+    response = client.post("/events/new", data=_form(client, "/events/new", ends_on=_day(-10),
                                                       electricity_kwh="-5", province="CN-BJ"))
     errors = _FIELD_ERROR.findall(response.get_data(as_text=True))
     assert len(errors) == 3, errors
@@ -121,14 +139,14 @@ def test_editing_saves_the_changes_and_a_bad_edit_changes_nothing(client, sessio
     event = make_event(session, org, electricity_kwh="100")
     form_page = client.get(f"/events/{event.id}/edit").get_data(as_text=True)
     assert 'value="100"' in form_page and "cn.elec.prov.guangdong" in form_page
-    data = _form(client, f"/events/{event.id}/edit", name_zh="改名后的会议", city="北京", ends_on="2027-05-20",
+    data = _form(client, f"/events/{event.id}/edit", name_zh="改名后的会议", city="北京", ends_on=_day(0),
                  actual_attendance="412", electricity_kwh="")
     assert client.post(f"/events/{event.id}/edit", data=data).status_code == 302
     [saved] = _events(session)
     assert (saved.name_zh, saved.province, saved.actual_attendance, saved.electricity_kwh) == (
         "改名后的会议", "CN-BJ", 412, None)
 
-    bad = _form(client, f"/events/{event.id}/edit", ends_on="2027-01-01", name_zh="不该保存")
+    bad = _form(client, f"/events/{event.id}/edit", ends_on=_day(-10), name_zh="不该保存")
     response = client.post(f"/events/{event.id}/edit", data=bad)
     assert response.status_code == 422
     assert "The meeting cannot end before it starts." in response.get_data(as_text=True)
@@ -174,7 +192,7 @@ def test_an_auditor_may_look_but_not_change(client, session):
 def test_the_qr_png_and_svg_downloads_decode_to_the_event_link(client, session):
     org = _signed_in(client, session)
     event = make_event(session, org)
-    link = meetings.active_link(session=session, organisation_id=org.id, event_id=event.id)
+    link = links.active_link(session=session, organisation_id=org.id, event_id=event.id)
     expected = f"http://localhost/m/{link.token}"
     png = client.get(f"/events/{event.id}/qr.png")
     assert png.mimetype == "image/png"
@@ -193,24 +211,24 @@ def test_the_qr_code_carries_the_configured_public_address(app, session):
     client = app.test_client()
     org = _signed_in(client, session)
     event = make_event(session, org)
-    link = meetings.active_link(session=session, organisation_id=org.id, event_id=event.id)
+    link = links.active_link(session=session, organisation_id=org.id, event_id=event.id)
     assert _decode(client.get(f"/events/{event.id}/qr.png").data) == f"https://tanzhong.example.cn/m/{link.token}"
 
 
 def test_rotating_the_link_needs_a_confirmation_then_old_codes_say_they_were_replaced(client, session):
     org = _signed_in(client, session)
     event = make_event(session, org)
-    old = meetings.active_link(session=session, organisation_id=org.id, event_id=event.id).token
+    old = links.active_link(session=session, organisation_id=org.id, event_id=event.id).token
     token = csrf_token_from(client.get(f"/events/{event.id}").get_data(as_text=True))
     unconfirmed = client.post(f"/events/{event.id}/rotate-link", data={"csrf_token": token})
     assert unconfirmed.status_code == 422
-    assert meetings.resolve_public_token(session=session, token=old)[1] == TokenState.active
+    assert links.resolve_public_token(session=session, token=old)[1] == TokenState.active
 
     response = client.post(f"/events/{event.id}/rotate-link", data={"csrf_token": token, "confirm": "y"})
     assert response.status_code == 302
     session.expire_all()
-    assert meetings.resolve_public_token(session=session, token=old) == (event, TokenState.rotated)
-    new = meetings.active_link(session=session, organisation_id=org.id, event_id=event.id).token
+    assert links.resolve_public_token(session=session, token=old) == (event, TokenState.rotated)
+    new = links.active_link(session=session, organisation_id=org.id, event_id=event.id).token
     assert new != old
     assert _decode(client.get(f"/events/{event.id}/qr.png").data) == f"http://localhost/m/{new}"
     states = session.exec(select(EventLink.state).where(EventLink.event_id == event.id)).all()
@@ -277,7 +295,7 @@ def test_badge_codes_are_made_in_batches_and_printed_as_a_sheet(client, session)
     session.expire_all()
     codes = session.exec(select(BadgeCode.code)).all()
     assert len(codes) == 3
-    assert all(meetings.format_badge_code(code) in sheet for code in codes)
+    assert all(badges.format_badge_code(code) in sheet for code in codes)
     first_svg = re.search(r"<svg.*?</svg>", sheet, re.S).group(0)
     decoded = _decode(cairosvg.svg2png(bytestring=first_svg.encode(), output_width=300))
     assert decoded.startswith("http://localhost/m/b/") and decoded.rsplit("/", 1)[1] in codes
