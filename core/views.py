@@ -8,9 +8,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import text
 
+from core.error_pages import error_links, error_page
 from db import get_session
 
 bp = Blueprint("core", __name__)
+# templates/errors/error.html asks these what to say and where to lead.
+bp.add_app_template_global(error_page)
+bp.add_app_template_global(error_links)
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 LANG_COOKIE = "lang"
 log = logging.getLogger(__name__)
