@@ -84,7 +84,8 @@ def _same_site_referrer() -> str | None:
         return None  # never lead the reader to another site
     here = request.path if not request.query_string else request.full_path
     target = parts.path + (f"?{parts.query}" if parts.query else "")
-    return target if target and target != here else None
+    # A refused POST came from its own form's page, which is where to go back to; a GET must not link to itself.
+    return target if target and (target != here or request.method != "GET") else None
 
 
 def error_links(status: int, code: str) -> list[tuple[object, str]]:

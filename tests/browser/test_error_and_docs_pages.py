@@ -50,3 +50,18 @@ def test_the_api_docs_name_each_group_in_the_pages_language(live_server, browser
     assert any("Emission factors" in tag for tag in tags), tags
     page.screenshot(path=shots / "api-docs-en.png", full_page=True)
     page.close()
+
+
+def test_a_refused_form_is_explained_in_words_and_leads_back_to_it(live_server, browser, shots):
+    page = browser.new_page(viewport=PHONE)
+    page.goto(live_server.live_url + "/login")
+    page.evaluate("document.querySelector('input[name=csrf_token]').remove()")  # as an expired page would send
+    page.fill("input[name=email]", "someone@example.org")
+    page.fill("input[name=password]", "whatever password")
+    page.locator("form:not(.inline) [type=submit]").last.click()
+    expect(page.locator("h1")).to_have_text("表单未能提交")
+    expect(page.get_by_text("安全令牌", exact=False)).to_be_visible()
+    page.screenshot(path=shots / "csrf-zh.png", full_page=True)
+    page.get_by_role("link", name="返回表单").click()
+    expect(page.locator("input[name=csrf_token]")).to_have_count(1)
+    page.close()
