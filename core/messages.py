@@ -32,6 +32,16 @@ def is_known(code: str) -> bool:
     return code in _MESSAGES
 
 
+def registered() -> list[str]:
+    """Every registered code, for the test that renders each in every language."""
+    return sorted(_MESSAGES)
+
+
+def template(code: str) -> object:
+    """The (lazy) template of `code`; KeyError if no feature registered it."""
+    return _MESSAGES[code]
+
+
 def _param(value: object) -> object:
     if isinstance(value, Decimal):
         return format_decimal(value, format="#,##0.###")

@@ -1,4 +1,4 @@
-"""Home page, the language switch and /healthz."""
+"""Home page, the language switch, /healthz, and the helpers the error pages are rendered with."""
 
 from __future__ import annotations
 
@@ -8,9 +8,14 @@ from urllib.parse import urlsplit
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import text
 
+import core.schema_messages  # noqa: F401  (registers marshmallow's messages, so every page can render them)
+from core.error_pages import error_links, error_page
 from db import get_session
 
 bp = Blueprint("core", __name__)
+# templates/errors/error.html asks these what to say and where to lead.
+bp.add_app_template_global(error_page)
+bp.add_app_template_global(error_links)
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 LANG_COOKIE = "lang"
 log = logging.getLogger(__name__)

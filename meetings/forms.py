@@ -5,10 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from babel import support
-from flask_babel import get_babel, get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -22,10 +19,10 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
+from core.forms import Form
 from meetings.badges import MAX_BADGE_CODES_PER_BATCH
 from meetings.events import EVENT_TIMEZONE
 from meetings.inputs import MEAL_COLUMNS, QUANTITY_UNITS, WASTE_KEYS
@@ -139,7 +136,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     name_zh = StringField(_l("Name in Chinese"))
     name_en = StringField(_l("Name in English"))
     starts_on = DateField(_l("First day"), validators=[Optional()])
@@ -195,22 +192,22 @@ for _name, _key in WASTE_FIELDS.items():
     setattr(EventForm, _name, _quantity_field(WASTE_TREATMENT_LABELS[_key.rsplit(".", 1)[1]]))
 
 
-class RegistrationUploadForm(FlaskForm):
+class RegistrationUploadForm(Form):
     file = FileField(_l("Registration list (CSV)"), validators=[FileRequired()])
 
 
-class BadgeCodesForm(FlaskForm):
+class BadgeCodesForm(Form):
     count = IntegerField(_l("Number of badge codes"),
                          validators=[InputRequired(), NumberRange(min=1, max=MAX_BADGE_CODES_PER_BATCH)],
                          widget=NumberInput(step=1, min=1, max=MAX_BADGE_CODES_PER_BATCH))
 
 
-class RotateLinkForm(FlaskForm):
+class RotateLinkForm(Form):
     confirm = BooleanField(_l("I understand that QR codes already printed will stop accepting answers"),
                            validators=[DataRequired(message=_l("Tick the box to confirm."))])
 
 
-class SnapshotForm(FlaskForm):
+class SnapshotForm(Form):
     """Freezing the footprint is one click; the form only carries the CSRF token."""
 
 
@@ -283,37 +280,7 @@ def _small_count(maximum: int, label=None) -> IntegerField:
                         widget=NumberInput(step=1, min=0, max=maximum))
 
 
-_WTFORMS_CATALOGS: dict[str, support.Translations] = {}
-
-
-class _WTFormsCatalog:
-    """WTForms' own messages in the reader's language; the catalog is read once per language and process, and
-    only when a message is needed (Flask-WTF reads the file on every request, a sixth of a submission's time)."""
-
-    def _catalog(self) -> support.Translations:
-        babel = get_babel()
-        key = babel.locale_selector() if babel.locale_selector else ""  # a plain name: no Locale.parse per request
-        catalog = _WTFORMS_CATALOGS.get(key)
-        if catalog is None:
-            catalog = _WTFORMS_CATALOGS[key] = support.Translations.load(messages_path(), [get_locale()],
-                                                                         domain="wtforms")
-        return catalog
-
-    def gettext(self, string: str) -> str:
-        return self._catalog().ugettext(string)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self._catalog().ungettext(singular, plural, n)
-
-
-_WTFORMS_CATALOG = _WTFormsCatalog()
-
-
-class AttendeeForm(FlaskForm):
-    class Meta:
-        def get_translations(self, form):
-            return _WTFORMS_CATALOG
-
+class AttendeeForm(Form):
     origin = StringField(_l("Where did you travel from?"),
                          validators=[InputRequired(message=_l("Tell us the city or airport you came from.")),
                                      Length(max=100)])

@@ -20,7 +20,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_gettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -56,9 +56,12 @@ from meetings.forms import (
 )
 from meetings.inputs import MEAL_COLUMNS, QUANTITY_UNITS, WASTE_STREAMS, factor_hints
 from meetings.models import Event
+from meetings.registrations import PROBLEMS as REGISTRATION_PROBLEMS
 from meetings.schemas import EventCreateSchema, Problem
 
 bp = Blueprint("meetings", __name__)
+# The templates are marked in meetings.registrations (N_), which has no catalogs; pages read them through these.
+messages.register({code: lazy_gettext(text) for code, text in REGISTRATION_PROBLEMS.items()})
 BADGES_PER_SHEET_PAGE = 500  # inline QR codes per printed page of the badge sheet; keeps the page light
 
 
@@ -255,8 +258,11 @@ def import_registrations(event_id: int):
         summary = registration_lists.import_registrations(session=get_session(), organisation_id=g.organisation.id,
                                                           event_id=event_id, csv_text=text)
     except ValidationError as error:
-        return _render_detail(event_id, upload_form=form, status=422,
-                              upload_errors=error.fields.get("registrations") or [error.message])
+        problems = error.fields.get("registrations") or [error.message]
+        # Each problem is a RegistrationProblem (text plus code); the page says it in the reader's language.
+        upload_errors = [messages.render(p.code, p.params, fallback=p) if hasattr(p, "code") else p
+                         for p in problems]
+        return _render_detail(event_id, upload_form=form, status=422, upload_errors=upload_errors)
     flash(_("The registration list was replaced: %(count)d attendees.", count=summary.total), "info")
     return redirect(url_for("meetings.detail", event_id=event_id) + "#registrations")
 

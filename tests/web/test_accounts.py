@@ -49,7 +49,7 @@ def test_a_form_post_without_csrf_token_is_rejected(client, session):
     user = make_user(session, org, role=Role.admin)
     response = client.post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 400
-    assert "CSRF" in response.get_data(as_text=True)
+    assert "安全令牌" in response.get_data(as_text=True)  # the page explains the refused form in words
     assert login(client, user.email, DEFAULT_PASSWORD).status_code == 302
     response = client.post("/account/api-keys", data={"name": "sneaky"})
     assert response.status_code == 400
