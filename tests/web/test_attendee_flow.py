@@ -174,7 +174,7 @@ def test_a_post_from_another_site_is_refused_with_the_form_shown_again(client, s
 
 @pytest.mark.parametrize(("left_out", "first", "message"), [
     (("travel_mode", "trip", "hotel_nights", "meals_bought", "meals_vegetarian", "name"), "travel_mode-0",
-     "请选择您的出行方式。"),
+     "请选择交通方式。"),
     (("hotel_nights",), "hotel_nights", "住了几晚？没有住酒店请填 0。"),
     (("meals_bought",), "meals_bought-0", "请选择“否”或“是”。"),
     (("meals_vegetarian",), "meals_bought-0", "请在下面填写餐数，或选择“否”。"),
