@@ -8,9 +8,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import text
 
+from core.units import factor_unit_label, unit_label
 from db import get_session
 
 bp = Blueprint("core", __name__)
+bp.add_app_template_filter(unit_label, "unit")
+bp.add_app_template_filter(factor_unit_label, "factor_unit")
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 LANG_COOKIE = "lang"
 log = logging.getLogger(__name__)
