@@ -1,4 +1,4 @@
-"""HTML forms of the meeting pages, the organiser's and the attendee's (Flask-WTF adds the CSRF token to each)."""
+"""HTML forms of the meeting pages, the organiser's (Flask-WTF adds the session's CSRF token) and the attendee's."""
 
 from __future__ import annotations
 
