@@ -1,7 +1,8 @@
 """Unit codes of factors and line items ("passenger.km", "kg CO2e/room.night") as people read them, per language.
 
 The codes stay in the data and the API; pages show them through these labels (Jinja filters `unit` and
-`factor_unit`, registered by core.views), so that a Chinese page never shows "passenger.km".
+`factor_unit`, registered by core.views), so that a Chinese page never shows "passenger.km". In a template, filter
+variables only: Jinja folds a filter of a constant ('km'|unit) once, in the language of the first page rendered.
 """
 
 from __future__ import annotations

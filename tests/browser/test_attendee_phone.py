@@ -310,6 +310,7 @@ def test_a_half_filled_answer_that_reaches_the_server_comes_back_focused_on_the_
     message = "住了几晚？没有住酒店请填 0。" if locale == "zh-CN" else "How many nights? Enter 0 if you did not stay"
     expect(page.locator(".field.has-error .field-error")).to_contain_text(message)
     expect(page.locator("#origin")).to_have_value("上海")
+    expect(page.locator(".with-unit .unit").first).to_have_text("公里" if locale == "zh-CN" else "km")
     _no_sideways_scroll(page, viewport)
     page.screenshot(path=shots / f"server-refused-{locale}.png", full_page=True)
     assert _stored(live_server, event) == []
