@@ -16,7 +16,6 @@ import urllib.request
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from http.cookies import SimpleCookie
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
@@ -35,7 +34,7 @@ ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@
 ORIGINS = ["上海", "北京", "深圳", "成都", "武汉", "杭州", "PEK", "Chengdu", "西安", "南京", "长沙", "厦门"]
 MODES = ["flight", "high_speed_rail", "high_speed_rail", "rail", "coach", "car"]
 
-# wrk: each request is a new phone (a device token of its own) submitting the form with the session's CSRF token;
+# wrk: each request is a new phone (a device token of its own) submitting the form with its signed form token;
 # every response is counted by status, so the rows stored can be checked against the answers accepted.
 LUA = r"""
 local threads = {}
@@ -53,11 +52,13 @@ request = function()
   counter = counter + 1
   local device = string.format("bench-%%04d-%%010d-%%08x%%08x", id, counter, math.random(0, 0x7fffffff),
                                math.random(0, 0x7fffffff))
+  local meals = math.random(0, 2)
   local body = "csrf_token=%(csrf)s&origin=" .. origins[math.random(#origins)] .. "&travel_mode=" ..
                modes[math.random(#modes)] .. "&trip=return&hotel_nights=" .. math.random(0, 3) ..
-               "&meals_vegetarian=" .. math.random(0, 2) .. "&cabin=economy&car_occupancy=1"
+               "&meals_bought=" .. (meals > 0 and "yes" or "no") .. "&meals_vegetarian=" .. meals ..
+               "&cabin=economy&car_occupancy=1"
   return wrk.format("POST", "%(path)s", {["Content-Type"] = "application/x-www-form-urlencoded",
-                                          ["Cookie"] = "session=%(session)s; tz_device=" .. device}, body)
+                                          ["Cookie"] = "tz_device=" .. device}, body)
 end
 response = function(status, headers, body)
   if status == 303 or status == 204 then accepted = accepted + 1 else refused = refused + 1 end
@@ -94,11 +95,10 @@ def _wrk(url: str, script: str, *, seconds: int, connections: int) -> dict:
             "socket_errors": errors.group(0) if errors else ""}
 
 
-def _script(path: str, session_cookie: str, csrf: str) -> str:
+def _script(path: str, csrf: str) -> str:
     quote = urllib.parse.quote
     return LUA % {"origins": ", ".join(f'"{quote(o)}"' for o in ORIGINS),
-                  "modes": ", ".join(f'"{m}"' for m in MODES), "csrf": quote(csrf, safe=""), "path": path,
-                  "session": session_cookie}
+                  "modes": ", ".join(f'"{m}"' for m in MODES), "csrf": quote(csrf, safe=""), "path": path}
 
 
 @contextmanager
@@ -142,14 +142,11 @@ def _event(engine, **values):
     return event, token
 
 
-def _first_visit(base: str, path: str) -> tuple[str, str]:
-    """A phone opens the form: the session cookie its CSRF token belongs to, and the token."""
+def _first_visit(base: str, path: str) -> str:
+    """A phone opens the form: its signed form token (bound to the link, not to a session)."""
     with urllib.request.urlopen(base + path) as response:  # noqa: S310 (loopback only)
         html = response.read().decode()
-        jar = SimpleCookie()
-        for header in response.headers.get_all("Set-Cookie"):
-            jar.load(header)
-    return jar["session"].value, re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def _count(engine, event_id: int) -> int:
@@ -167,8 +164,7 @@ def _submissions(backend: str, url: str, engine, seconds: int, rush_seconds: int
     event, token = _event(engine, expected_attendance=100_000)
     path = f"/m/{token}"
     with gunicorn("bench.wsgi_meetings:application", url, workers=WORKERS) as base:
-        session_cookie, csrf = _first_visit(base, path)
-        script = _script(path, session_cookie, csrf)
+        script = _script(path, _first_visit(base, path))
         bare_script = script.replace(f'"POST", "{path}"', '"POST", "/bench/bare-insert"')
         _wrk(base + path, script, seconds=2, connections=8)  # warm up every worker on both endpoints
         _wrk(base + "/bench/bare-insert", bare_script, seconds=2, connections=8)

@@ -10,12 +10,15 @@ from sqlalchemy import text
 
 import core.schema_messages  # noqa: F401  (registers marshmallow's messages, so every page can render them)
 from core.error_pages import error_links, error_page
+from core.units import factor_unit_label, unit_label
 from db import get_session
 
 bp = Blueprint("core", __name__)
 # templates/errors/error.html asks these what to say and where to lead.
 bp.add_app_template_global(error_page)
 bp.add_app_template_global(error_links)
+bp.add_app_template_filter(unit_label, "unit")
+bp.add_app_template_filter(factor_unit_label, "factor_unit")
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 LANG_COOKIE = "lang"
 log = logging.getLogger(__name__)

@@ -1,23 +1,32 @@
 """The attendee's phone pages: answer by the event's link (/m/<token>) or a badge (/m/b/<code>), see the result.
 
 No login and no personal data: a random token in an HttpOnly cookie names the device, and its answer is edited
-in place. Submissions are rate-limited per IP (30 a minute: one person never needs more, a script does) and per
-event (3,000 a minute: a keynote rush of a few thousand phones within a minute or two). Venues whose Wi-Fi puts
-every phone behind one address should raise the per-IP limit (config ATTENDEE_IP_RATE_LIMIT).
+in place. The form needs no session: its CSRF token is signed for the link or badge it answers and checked with
+the Origin/Referer headers, so a phone whose cookies were cleared between opening and sending the form (WeChat's
+browser, private tabs) still answers; a refused post shows the filled form again, never an error page.
+
+Submissions are rate-limited per IP (30 a minute: one person never needs more, a script does) and per event
+(3,000 a minute: a keynote rush of a few thousand phones within a minute or two). Venues whose Wi-Fi puts every
+phone behind one address should raise the per-IP limit (config ATTENDEE_IP_RATE_LIMIT).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlsplit
 
 from babel.numbers import format_decimal
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from calculators.footprint import div
 from db import get_session
-from errors import NotFound, ValidationError
+from errors import Conflict, NotFound, ValidationError
+from extensions import csrf
 from factors import default_factor_set
 from meetings import responses
 from meetings import service as meetings
@@ -25,13 +34,21 @@ from meetings.forms import (
     ATTENDEE_MEAL_LABELS,
     CABIN_LABELS,
     CAR_FUEL_LABELS,
+    MEALS_BOUGHT_LABELS,
     TRAVEL_MODE_LABELS,
     TRIP_LABELS,
     AttendeeForm,
     answer_message,
 )
 from meetings.models import BadgeCode, Event, TokenState
-from meetings.responses import AnswerError, AnswersClosed, BadgesRequired, BadgeUsed, LinkReplaced
+from meetings.responses import (
+    AnswerError,
+    AnswersClosed,
+    AnswerTargetGone,
+    BadgesRequired,
+    BadgeUsed,
+    LinkReplaced,
+)
 from meetings.schemas import MAX_NAME
 
 bp = Blueprint("attendee", __name__)
@@ -43,8 +60,20 @@ COMPARISON_FACTOR = "land.car.average.petrol.vkm"  # "the same as N km alone in 
 MIN_SHOWN_TOGETHER = 3  # others' answers are summed for an attendee only when no single one can be read off
 # What each refusal says, and its HTTP status.
 REFUSALS = {
-    TokenState.unknown: 404, TokenState.rotated: 410, TokenState.closed: 403, TokenState.used: 410,
+    TokenState.unknown: 404, TokenState.rotated: 410, TokenState.closed: 403, TokenState.used: 409,
     "badges_required": 403,
+}
+# A form page left open this long still submits; an older one is shown again, filled, with a new token.
+FORM_TOKEN_MAX_AGE = 24 * 3600
+FORM_TOKEN_SALT = "attendee-form"  # noqa: S105 (a namespace for the signature, not a secret)
+# Why a post was not stored although the link takes answers: (message, HTTP status); the form is shown again.
+NOTICES = {
+    "expired": (_l("This page had been open too long. Your answers are kept below: please submit again."), 400),
+    "invalid": (_l("This page could not be checked. Your answers are kept below: please submit again."), 400),
+    "foreign": (_l("This answer was sent from another website. Check your answers below and submit them here."),
+                403),
+    "conflict": (_l("Your answer could not be saved just now. Your answers are kept below: please submit again."),
+                 409),
 }
 
 
@@ -99,6 +128,47 @@ def _set_device_cookie(response):
     return response
 
 
+# ---- the form token (CSRF without a session) ----------------------------------------------------------------------
+
+
+def _signer() -> URLSafeTimedSerializer:
+    signer = current_app.extensions.get("attendee_form_signer")
+    if signer is None:  # built once per app: the key derivation is the costly part
+        signer = current_app.extensions["attendee_form_signer"] = URLSafeTimedSerializer(
+            current_app.secret_key, salt=FORM_TOKEN_SALT)
+    return signer
+
+
+def form_token(target: str) -> str:
+    """A token for a form that answers `target` ("link:<token>" or "badge:<code>"), valid FORM_TOKEN_MAX_AGE."""
+    return _signer().dumps(target)
+
+
+def _same_origin() -> bool:
+    """False only when the browser names another site as the post's source. Privacy settings and some in-app
+    browsers send neither header (or "null"): the signed token is the check then; and the device cookie is
+    SameSite=Lax, so a cross-site post can never change an answer already given from this phone."""
+    source = request.headers.get("Origin")
+    if not source or source == "null":
+        source = request.headers.get("Referer")
+    if not source or source == "null":
+        return True
+    return urlsplit(source).netloc.lower() == request.host.lower()
+
+
+def _post_problem(target: str) -> str | None:
+    """Why this post must not be stored (a NOTICES key), or None."""
+    if not _same_origin():
+        return "foreign"
+    try:
+        signed = _signer().loads(request.form.get("csrf_token", ""), max_age=FORM_TOKEN_MAX_AGE)
+    except SignatureExpired:
+        return "expired"
+    except BadData:
+        return "invalid"
+    return None if signed == target else "invalid"
+
+
 # ---- formatting ----------------------------------------------------------------------------------------------------
 
 
@@ -146,14 +216,26 @@ def _refusal_of(error: Exception):
     return TokenState.unknown
 
 
-def _show_form(event: Event, form: AttendeeForm, *, action: str, result_url: str | None, suggestions=(),
-               badge: str | None = None, status: int = 200):
+@dataclass(frozen=True)
+class Posted:
+    """A post that was not stored, as the form shows it again."""
+
+    form: AttendeeForm
+    suggestions: tuple[str, ...] = ()
+    notice: str | None = None  # a NOTICES key: the post was refused as a whole, not for one answer
+    status: int = 422
+
+
+def _show_form(event: Event, form: AttendeeForm, *, target: str, action: str, result_url: str | None,
+               posted: Posted | None = None, badge: str | None = None):
+    notice = NOTICES[posted.notice][0] if posted and posted.notice else None
     return render_template(
-        "meetings/attendee/form.html", event=event, form=form, action=action, result_url=result_url,
-        suggestions=suggestions, badge=badge, mode_labels=TRAVEL_MODE_LABELS, cabin_labels=CABIN_LABELS,
-        trip_labels=TRIP_LABELS, fuel_labels=CAR_FUEL_LABELS,
-        meal_labels=ATTENDEE_MEAL_LABELS, closes_at=_close_text(event),
-    ), status
+        "meetings/attendee/form.html", event=event, form=form, form_token=form_token(target), action=action,
+        result_url=result_url, suggestions=posted.suggestions if posted else (), notice=notice,
+        first_error=form.first_error() if posted else None, badge=badge, mode_labels=TRAVEL_MODE_LABELS,
+        cabin_labels=CABIN_LABELS, trip_labels=TRIP_LABELS, fuel_labels=CAR_FUEL_LABELS,
+        meal_labels=ATTENDEE_MEAL_LABELS, meals_bought_labels=MEALS_BOUGHT_LABELS, closes_at=_close_text(event),
+    ), posted.status if posted else 200
 
 
 def _number(value: str):
@@ -180,59 +262,75 @@ def answers_from(form) -> dict:
         number = _number(form.get(name, ""))
         if number is not None:
             answers[name] = number
-    meals = {meal: _number(form.get(f"meals_{meal}", "")) for meal in ATTENDEE_MEAL_LABELS}
-    answers["meals"] = {meal: count for meal, count in meals.items() if count is not None}
+    if form.get("meals_bought") == "no":
+        answers["meals"] = {}  # counts typed before choosing "no" are hidden on the page, and not meant
+    else:
+        meals = {meal: _number(form.get(f"meals_{meal}", "")) for meal in ATTENDEE_MEAL_LABELS}
+        answers["meals"] = {meal: count for meal, count in meals.items() if count is not None}
     return answers
 
 
-def _submitted(submit) -> tuple[AttendeeForm | None, tuple[str, ...]]:
-    """Store the posted answer through `submit(answers, name)`; (None, ()) when stored, else (form, suggestions).
+def _submitted(target: str, submit) -> Posted | None:
+    """Store the posted answer through `submit(answers, name)`; None when stored, else the form to show again.
 
-    A valid answer goes straight to the service, whose schema validates it: no WTForms form is built on the path
-    every attendee takes (CSRFProtect has already checked the token). Only a refused answer builds the form, whose
-    own validators say most problems in the reader's language; the service's reasons fill the rest. Refusals of
-    the link itself are left to the caller, which resolves the link again to say why.
+    A complete, valid answer goes straight to the service, whose schema validates it: no WTForms form is built on
+    the path every attendee takes. Only a refused post builds the form, whose own validators say most problems in
+    the reader's language; the service's reasons fill the rest. Refusals of the link itself are left to the
+    caller, which resolves the link again to say why.
     """
+    problem = _post_problem(target)
+    if problem is not None:
+        return Posted(AttendeeForm(), notice=problem, status=NOTICES[problem][1])
     error = None
     name = request.form.get("name", "").strip()
+    missing = AttendeeForm.unanswered(request.form)
     try:
-        if len(name) > MAX_NAME:
-            raise ValidationError("name too long", fields={"name": ["too long"]})
-        submit(answers_from(request.form), name or None)
-        return None, ()
-    except (LinkReplaced, AnswersClosed, BadgeUsed, BadgesRequired, NotFound):
+        if not missing:
+            if len(name) > MAX_NAME:
+                raise ValidationError("name too long", fields={"name": ["too long"]})
+            submit(answers_from(request.form), name or None)
+            return None
+    except (LinkReplaced, AnswersClosed, BadgeUsed, BadgesRequired, NotFound, AnswerTargetGone):
         pass
+    except Conflict:
+        return Posted(AttendeeForm(), notice="conflict", status=409)
     except ValidationError as refused:
+        if refused.code == "answer_kg_negative":  # not the attendee's doing: a factor set gone wrong
+            return Posted(AttendeeForm(), notice="conflict", status=422)
         error = refused
     form = AttendeeForm()
     form.validate()
+    for field_name in missing:  # the form's validators say it in the reader's language; this only makes sure
+        if not form[field_name].errors:
+            form[field_name].errors = [*form[field_name].errors, str(_l("Please answer this question."))]
     suggestions: tuple[str, ...] = ()
     if isinstance(error, AnswerError):
-        target = form.field_for(error.field) or form.origin
-        target.errors = [*target.errors, answer_message(error.answer_code, error.params, error.message)]
+        shown = form.field_for(error.field) or form.origin
+        shown.errors = [*shown.errors, answer_message(error.answer_code, error.params, error.message)]
         suggestions = error.suggestions
         if error.field == "origin" and form.origin_choice.data:
             form.origin.data = form.origin_choice.data
     elif error is not None:
         for field_name, messages in (error.fields or {"_schema": [error.message]}).items():
-            target = form.field_for(field_name) or form.origin
-            if not target.errors:  # the form's own message, in the reader's language, says it already
-                target.errors = [*target.errors, *messages]
-    return form, suggestions
+            shown = form.field_for(field_name) or form.origin
+            if not shown.errors:  # the form's own message, in the reader's language, says it already
+                shown.errors = [*shown.errors, *messages]
+    return Posted(form, tuple(suggestions))
 
 
-def _form_page(event: Event, *, posted, action: str, result_url: str, badge: BadgeCode | None, existing):
-    """The form: a new or stored answer (GET), or the posted one with its errors (`posted`, status 422)."""
+def _form_page(event: Event, *, posted: Posted | None, target: str, action: str, result_url: str,
+               badge: BadgeCode | None, existing):
+    """The form: a new or stored answer (GET), or the posted one with its errors or notice (`posted`)."""
     badge_text = meetings.format_badge_code(badge.code) if badge else None
     if posted is None:
         if existing is not None and "edit" not in request.args:
             return redirect(result_url, 303)
         data = AttendeeForm.data_from(existing.answers, existing.display_name) if existing else None
-        return _show_form(event, AttendeeForm(data=data), action=action,
-                          result_url=result_url if existing else None, badge=badge_text)
-    form, suggestions = posted
-    return _show_form(event, form, action=action, result_url=result_url if existing else None,
-                      suggestions=suggestions, badge=badge_text, status=422)
+        form = AttendeeForm(formdata=None, data=data)
+    else:
+        form = posted.form
+    return _show_form(event, form, target=target, action=action, result_url=result_url if existing else None,
+                      posted=posted, badge=badge_text)
 
 
 def _result(event: Event, response, *, editable: bool, edit_url: str):
@@ -250,16 +348,17 @@ def _result(event: Event, response, *, editable: bool, edit_url: str):
 
 
 @bp.route("/m/<token>", methods=["GET", "POST"])
+@csrf.exempt  # checked by the signed form token instead (see the module's docstring)
 def answer(token: str):
     db = get_session()
     device = _device_token()
     posted = None
+    target = f"link:{token}"
     if request.method == "POST":
-        form, suggestions = _submitted(lambda answers, name: responses.submit_by_link(
+        posted = _submitted(target, lambda answers, name: responses.submit_by_link(
             session=db, token=token, device_token=device, answers=answers, display_name=name))
-        if form is None:
+        if posted is None:
             return redirect(url_for(".mine", token=token), 303)
-        posted = (form, suggestions)
     event, state = meetings.resolve_public_token(session=db, token=token)
     if state != TokenState.active:
         answered = state == TokenState.closed and responses.response_of_device(
@@ -268,7 +367,7 @@ def answer(token: str):
     if event.require_badge_codes:
         return _refused("badges_required", event)
     existing = responses.response_of_device(session=db, event_id=event.id, device_token=device)
-    return _form_page(event, posted=posted, action=url_for(".answer", token=token),
+    return _form_page(event, posted=posted, target=target, action=url_for(".answer", token=token),
                       result_url=url_for(".mine", token=token), badge=None, existing=existing)
 
 
@@ -300,20 +399,21 @@ def _badge(code: str):
 
 
 @bp.route("/m/b/<code>", methods=["GET", "POST"])
+@csrf.exempt  # checked by the signed form token instead (see the module's docstring)
 def badge_answer(code: str):
     posted = None
+    target = f"badge:{meetings.normalise_badge_code(code)}"
     if request.method == "POST":
         device = _device_token()
-        form, suggestions = _submitted(lambda answers, name: responses.submit_by_badge(
+        posted = _submitted(target, lambda answers, name: responses.submit_by_badge(
             session=get_session(), code=code, device_token=device, answers=answers, display_name=name))
-        if form is None:
+        if posted is None:
             return redirect(url_for(".badge_mine", code=meetings.normalise_badge_code(code)), 303)
-        posted = (form, suggestions)
     db, event, badge, state, existing = _badge(code)
     if state != TokenState.active:
         answered = state == TokenState.closed and existing is not None
         return _refused(state, event, answered_url=url_for(".badge_mine", code=badge.code) if answered else None)
-    return _form_page(event, posted=posted, action=url_for(".badge_answer", code=badge.code),
+    return _form_page(event, posted=posted, target=target, action=url_for(".badge_answer", code=badge.code),
                       result_url=url_for(".badge_mine", code=badge.code), badge=badge, existing=existing)
 
 

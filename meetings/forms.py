@@ -1,4 +1,4 @@
-"""HTML forms of the meeting pages, the organiser's and the attendee's (Flask-WTF adds the CSRF token to each)."""
+"""HTML forms of the meeting pages, the organiser's (Flask-WTF adds the session's CSRF token) and the attendee's."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
+from core import messages
 from core.forms import Form
 from meetings.badges import MAX_BADGE_CODES_PER_BATCH
 from meetings.events import EVENT_TIMEZONE
@@ -240,6 +241,7 @@ CAR_FUEL_LABELS = {
     "bev": _l("Electric"),
 }
 TRIP_LABELS = {"return": _l("Return (there and back)"), "one_way": _l("One way")}
+MEALS_BOUGHT_LABELS = {"no": _l("No, the organiser served all my meals"), "yes": _l("Yes, I count them below")}
 ATTENDEE_MEAL_LABELS = {
     "vegan": _l("Vegan"),
     "vegetarian": _l("Vegetarian"),
@@ -250,15 +252,15 @@ ATTENDEE_MEAL_LABELS = {
 }
 # The service's answer messages (meetings.responses.AnswerError codes), as people read them.
 ANSWER_MESSAGES = {
-    "unknown_place": _l("We do not know “%(place)s”. Check the spelling, or pick one of the places below."),
-    "within_city": _l("You came from within the meeting's city: how many km was it, one way?"),
-    "local_mode_far": _l("That is %(km)s km: choose how you travelled most of the way."),
+    "answer_unknown_place": _l("We do not know “%(place)s”. Check the spelling, or pick one of the places below."),
+    "answer_within_city": _l("You came from within the meeting's city: how many km was it, one way?"),
+    "answer_local_mode_far": _l("That is %(km)s km: choose how you travelled most of the way."),
 }
+messages.register(ANSWER_MESSAGES)
 
 
 def answer_message(code: str, params: dict, fallback: str) -> str:
-    template = ANSWER_MESSAGES.get(code)
-    return str(template) % params if template is not None else fallback
+    return messages.render(code, params, fallback)
 
 
 class FiniteDistance:
@@ -274,13 +276,32 @@ class FiniteDistance:
             raise StopValidation(_l("At most one decimal."))
 
 
-def _small_count(maximum: int, label=None) -> IntegerField:
-    return IntegerField(label, default=0, validators=[Optional(), NumberRange(min=0, max=maximum,
-                                                                       message=_l("From 0 to %(max)s."))],
+def _small_count(maximum: int, label=None, *, required=None) -> IntegerField:
+    first = InputRequired(message=required) if required else Optional()
+    return IntegerField(label, validators=[first, NumberRange(min=0, max=maximum, message=_l("From 0 to %(max)s."))],
                         widget=NumberInput(step=1, min=0, max=maximum))
 
 
+def meals_counted(posted) -> bool:
+    """Whether a "yes, I bought meals" answer counts at least one meal (a blank or 0 everywhere is no answer)."""
+    return any((posted.get(f"meals_{meal}") or "").strip() not in ("", "0") for meal in ATTENDEE_MEAL_LABELS)
+
+
+class MealsCounted:
+    """"Yes, I bought meals" needs a count: otherwise the answer would be stored as no meals at all."""
+
+    def __call__(self, form, field) -> None:
+        if field.data == "yes" and not any(form[f"meals_{meal}"].data for meal in ATTENDEE_MEAL_LABELS):
+            raise StopValidation(_l("Count the meals below, or choose “No”."))
+
+
 class AttendeeForm(Form):
+    """The attendee's answers. Its CSRF protection is meetings.attendee's signed form token, not the session's:
+    a phone whose cookies were cleared (WeChat's browser, private tabs) must still be able to answer."""
+
+    class Meta:
+        csrf = False
+
     origin = StringField(_l("Where did you travel from?"),
                          validators=[InputRequired(message=_l("Tell us the city or airport you came from.")),
                                      Length(max=100)])
@@ -302,7 +323,11 @@ class AttendeeForm(Form):
     distance_km = QuantityField(_l("Distance, one way (if you know it)"), places=None,
                                 validators=[Optional(), FiniteDistance()],
                                 widget=NumberInput(step="any", min=0))
-    hotel_nights = _small_count(60, _l("Hotel nights for this meeting"))
+    hotel_nights = _small_count(60, _l("Hotel nights for this meeting"),
+                                required=_l("How many nights? Enter 0 if you did not stay in a hotel."))
+    meals_bought = RadioField(_l("Did you buy meals during the meeting that the organiser did not serve?"),
+                              choices=[SelectChoice(v, label) for v, label in MEALS_BOUGHT_LABELS.items()],
+                              validators=[InputRequired(message=_l("Choose “No” or “Yes”.")), MealsCounted()])
     meals_vegan = _small_count(30, ATTENDEE_MEAL_LABELS["vegan"])
     meals_vegetarian = _small_count(30, ATTENDEE_MEAL_LABELS["vegetarian"])
     meals_poultry = _small_count(30, ATTENDEE_MEAL_LABELS["poultry"])
@@ -311,19 +336,29 @@ class AttendeeForm(Form):
     meals_fish = _small_count(30, ATTENDEE_MEAL_LABELS["fish"])
     name = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=100)])
 
-    def answers(self) -> dict:
-        """The answers for meetings.responses (its schema checks them again)."""
-        return {
-            "origin": (self.origin_choice.data or self.origin.data or "").strip(),
-            "travel_mode": self.travel_mode.data,
-            "cabin": self.cabin.data or "economy",
-            "car_fuel": self.car_fuel.data or "unknown",
-            "car_occupancy": self.car_occupancy.data or 1,
-            "round_trip": self.trip.data != "one_way",
-            "distance_km": self.distance_km.data,
-            "hotel_nights": self.hotel_nights.data or 0,
-            "meals": {meal: self[f"meals_{meal}"].data or 0 for meal in ATTENDEE_MEAL_LABELS},
-        }
+    # Where each field stands on the page, for "the first error" (the page is read top to bottom).
+    PAGE_ORDER = ("origin", "travel_mode", "cabin", "car_fuel", "car_occupancy", "trip", "distance_km",
+                  "hotel_nights", "meals_bought", *(f"meals_{meal}" for meal in ATTENDEE_MEAL_LABELS), "name")
+
+    @staticmethod
+    def unanswered(posted) -> list[str]:
+        """The questions a post leaves blank that must be answered, not defaulted: Enter pressed half-way, an
+        old page, a script. Such a post is shown again; it is never stored with 0 nights and 0 meals."""
+        missing = [name for name in ("origin", "travel_mode", "hotel_nights", "meals_bought")
+                   if not (posted.get(name) or "").strip()]
+        if "origin" in missing and (posted.get("origin_choice") or "").strip():
+            missing.remove("origin")
+        if posted.get("meals_bought") == "yes" and not meals_counted(posted):
+            missing.append("meals_bought")
+        return missing
+
+    def first_error(self) -> str | None:
+        """The id of the first input with an error, in page order: the page focuses it."""
+        for name in self.PAGE_ORDER:
+            field = self[name]
+            if field.errors:
+                return f"{field.id}-0" if isinstance(field, RadioField) else field.id
+        return None
 
     @staticmethod
     def data_from(answers: dict, name: str | None) -> dict:
@@ -336,7 +371,9 @@ class AttendeeForm(Form):
             "distance_km": Decimal(answers["distance_km"]) if answers.get("distance_km") else None,
             "hotel_nights": answers.get("hotel_nights", 0), "name": name or "",
         }
-        data.update({f"meals_{meal}": (answers.get("meals") or {}).get(meal, 0) for meal in ATTENDEE_MEAL_LABELS})
+        meals = answers.get("meals") or {}
+        data.update({f"meals_{meal}": meals.get(meal, 0) for meal in ATTENDEE_MEAL_LABELS})
+        data["meals_bought"] = "yes" if any(meals.values()) else "no"
         return data
 
     def field_for(self, answer_field: str):

@@ -23,7 +23,7 @@ from calculators.distance import UnknownPlace, all_cities, distance_km, find_air
 from calculators.footprint import ZERO, Footprint, dsum
 from calculators.places import Place
 from db import transaction, utcnow
-from errors import DomainError, NotFound, PermissionDenied, ValidationError
+from errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 from factors import FactorSet, default_factor_set, load_factor_set
 from footprints.service import compute_footprint
 from meetings import service
@@ -69,9 +69,22 @@ class BadgesRequired(PermissionDenied):
     code = "badges_required"
 
 
-class BadgeUsed(DomainError):
-    status = 410
+class BadgeUsed(Conflict):
+    """The badge's one answer came from another device (found before the write, or refused by its UNIQUE)."""
+
     code = "badge_used"
+
+
+class AnswerTargetGone(Conflict):
+    """The meeting or badge was removed while the answer was being written (a foreign key refused the row)."""
+
+    code = "answer_target_gone"
+
+
+class AnswerConflict(Conflict):
+    """The database refused the answer for a reason no rule here foresaw; the constraint is named."""
+
+    code = "answer_conflict"
 
 
 class AnswerError(ValidationError):
@@ -161,7 +174,7 @@ def resolve_origin(text: str) -> Place:
                 find_airport(wanted)
             except UnknownPlace as airport_error:
                 suggestions = list(dict.fromkeys((*airport_error.suggestions, *suggestions)))
-        raise AnswerError("origin", "unknown_place", f"unknown city or airport {wanted!r}",
+        raise AnswerError("origin", "answer_unknown_place", f"unknown city or airport {wanted!r}",
                           suggestions=tuple(suggestions[:5]), place=wanted) from None
 
 
@@ -249,12 +262,12 @@ def compute_answers(raw: Mapping, event: Event | AnswerTarget, factor_set: Facto
     answers["origin"] = origin.label  # stored resolvable, so that the form shows it again and it still works
     mode = answers["travel_mode"]
     if mode != "walk_cycle" and answers["distance_km"] is None and origin.code == event.city_code:
-        raise AnswerError("distance_km", "within_city", "you came from within the meeting's city: give the "
+        raise AnswerError("distance_km", "answer_within_city", "you came from within the meeting's city: give the "
                                                          "distance in km (one way)")
     if mode in LOCAL_MODES:
         km = answers["distance_km"] if answers["distance_km"] is not None else _km_to_venue(origin, event)
         if km is not None and km > LOCAL_MODE_MAX_KM:
-            raise AnswerError("travel_mode", "local_mode_far", f"{km} km is far for that: choose how you "
+            raise AnswerError("travel_mode", "answer_local_mode_far", f"{km} km is far for that: choose how you "
                                                                f"travelled most of the way", km=km)
     footprint = compute_footprint("personal", personal_request(answers, origin, event), factor_set)
     return _ANSWERS.dump(answers), origin, footprint
@@ -350,10 +363,47 @@ def _store(session: Session, event: Event | AnswerTarget, key: str, badge: Badge
             if badge is not None:
                 session.execute(update(BadgeCode).where(BadgeCode.id == badge.id, BadgeCode.used_at.is_(None))
                                 .values(used_at=now))
-    except IntegrityError:
-        # Only the badge's own uniqueness can refuse the upsert: another device answered with it just now.
-        raise BadgeUsed("this badge code has already been used to answer") from None
+    except IntegrityError as error:
+        raise _refusal_of_write(error) from None
     return Submitted(response_id, bool(created), footprint)
+
+
+_BADGE_UNIQUE = "uq_attendee_response_badge_code_id"
+_TARGET_KEYS = ("fk_attendee_response_event_id_event", "fk_attendee_response_badge_code_id_badge_code")
+_KG_CHECK = "ck_attendee_response_"  # ..._<part>_kgco2e_non_negative
+
+
+def _violated_constraint(error: IntegrityError) -> str:
+    """The constraint an IntegrityError names: PostgreSQL says it; SQLite writes it (or only its kind) in the text."""
+    diag = getattr(error.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if name:
+        return name
+    text = str(error.orig)
+    if "UNIQUE constraint failed: attendee_response.badge_code_id" in text:
+        return _BADGE_UNIQUE
+    if "FOREIGN KEY constraint failed" in text:
+        return _TARGET_KEYS[0]  # SQLite does not say which key; both mean the answer's target is gone
+    found = re.search(r"CHECK constraint failed: (\w+)", text)
+    return found.group(1) if found else text
+
+
+def _refusal_of_write(error: IntegrityError) -> DomainError:
+    """Each way the database can refuse an answer's row, as the error that says it (409 or 422).
+
+    The upsert absorbs (event, device) duplicates, so what remains is a badge another device answered with in the
+    same instant, a meeting or badge deleted under the write, or kg that break a CHECK (a factor set gone wrong).
+    """
+    constraint = _violated_constraint(error)
+    if constraint == _BADGE_UNIQUE:
+        return BadgeUsed("this badge code has just been used to answer from another device")
+    if constraint in _TARGET_KEYS:
+        return AnswerTargetGone("the meeting or badge was removed while the answer was being saved")
+    if constraint.startswith(_KG_CHECK) and constraint.endswith("_non_negative"):
+        part = constraint.removeprefix(_KG_CHECK).removesuffix("_kgco2e_non_negative")
+        return ValidationError(f"the computed {part} kg are negative", code="answer_kg_negative",
+                               fields={f"{part}_kgco2e": ["negative"]})
+    return AnswerConflict(f"the answer conflicts with stored data ({constraint})")
 
 
 # ---- reading back ------------------------------------------------------------------------------------------------

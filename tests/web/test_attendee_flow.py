@@ -1,26 +1,29 @@
-"""The attendee's phone flow through the test client: cookie, CSRF, one row per device, refusals, badges, limits."""
+"""The attendee's phone flow through the test client: cookie, form token, one row per device, refusals, badges,
+limits."""
 
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 from decimal import Decimal
 from html import unescape
 
 import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import select
 
 from app import create_app
 from footprints.service import compute_footprint
 from meetings import responses
 from meetings import service as meetings
-from meetings.attendee import DEVICE_COOKIE
+from meetings.attendee import DEVICE_COOKIE, FORM_TOKEN_MAX_AGE, FORM_TOKEN_SALT, form_token
 from meetings.models import AttendeeResponse, BadgeCode
 from tests.conftest import csrf_token_from, make_test_settings
 from tests.factories import make_event, make_organisation
 
 ANSWER = {"origin": "上海", "travel_mode": "high_speed_rail", "trip": "return", "hotel_nights": "2",
-          "meals_vegetarian": "2", "name": "张三"}
+          "meals_bought": "yes", "meals_vegetarian": "2", "name": "张三"}
 _FIELD_ERROR = re.compile(r'class="field-error"[^>]*>([^<]*)<')
 
 
@@ -82,11 +85,131 @@ def test_an_answer_is_computed_stored_and_shown_with_its_line_items(client, sess
     assert f"{expected.quantize(Decimal('0.1'))}" in page.replace(",", "")
 
 
-def test_a_post_without_the_csrf_token_is_refused_and_stores_nothing(client, session):
+def _kept(html: str) -> None:
+    """The re-shown form still holds every answer of ANSWER."""
+    assert 'id="origin" name="origin" value="上海"' in html
+    assert 'id="hotel_nights" name="hotel_nights" value="2"' in html
+    assert 'value="high_speed_rail" checked' in html and 'name="meals_bought" value="yes" checked' in html
+    assert 'id="meals_vegetarian" name="meals_vegetarian" value="2"' in html and 'value="张三"' in html
+
+
+def _notice(html: str) -> str:
+    return unescape(re.search(r'class="form-notice"[^>]*>([^<]*)<', html).group(1))
+
+
+def test_the_form_needs_no_session_cookie_and_answers_after_cookies_were_cleared(app, client, session):
+    event, token = _event(session)
+    page = client.get(f"/m/{token}")
+    assert not [c for c in page.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    data = {"csrf_token": csrf_token_from(page.get_data(as_text=True)), **ANSWER}
+    cleared = app.test_client()  # the same form, sent by a browser that has forgotten every cookie
+    response = cleared.post(f"/m/{token}", data=data)
+    assert response.status_code == 303 and response.headers["Location"] == f"/m/{token}/mine"
+    assert cleared.get_cookie(DEVICE_COOKIE, path="/m/") is not None  # a new device token names it from now on
+    [row] = _rows(session, event)
+    assert row.total_kgco2e == _expected_shanghai_by_rail(event)
+    assert cleared.get(f"/m/{token}/mine").status_code == 200
+
+
+@pytest.mark.parametrize("token_of", [
+    lambda link: None,
+    lambda link: "garbage",
+    lambda link: form_token("link:" + "B" * 32),  # a genuine token, for another meeting's link
+    lambda link: form_token(f"link:{link}")[:-2] + "xx",  # tampered
+])
+def test_a_missing_or_wrong_form_token_shows_the_filled_form_again_and_stores_nothing(client, session, token_of):
     event, token = _event(session)
     client.get(f"/m/{token}")
-    assert client.post(f"/m/{token}", data=ANSWER).status_code == 400
-    assert _rows(session, event) == []
+    with client.application.test_request_context():
+        csrf = token_of(token)
+    data = {**ANSWER, **({"csrf_token": csrf} if csrf else {})}
+    page = client.post(f"/m/{token}", data=data)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and _rows(session, event) == []
+    assert _notice(html) == "无法核验此页面。您的回答都保留在下面，请再提交一次。"
+    _kept(html)
+    fresh = csrf_token_from(html)
+    assert fresh != csrf and client.post(f"/m/{token}", data={**data, "csrf_token": fresh}).status_code == 303
+
+
+def test_an_expired_form_token_shows_the_filled_form_again_with_a_fresh_one(client, session):
+    event, token = _event(session)
+    client.get(f"/m/{token}")
+
+    class DayOldSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - FORM_TOKEN_MAX_AGE - 60
+
+    old = URLSafeTimedSerializer(client.application.secret_key, salt=FORM_TOKEN_SALT,
+                                 signer=DayOldSigner).dumps(f"link:{token}")
+    page = client.post(f"/m/{token}", data={**ANSWER, "csrf_token": old})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and _rows(session, event) == []
+    assert _notice(html) == "此页面打开太久了。您的回答都保留在下面，请再提交一次。"
+    assert re.search(r'class="button wide" autofocus', html)  # "submit again" is where the reader is taken
+    _kept(html)
+    assert client.post(f"/m/{token}", data={**ANSWER, "csrf_token": csrf_token_from(html)}).status_code == 303
+    assert len(_rows(session, event)) == 1
+
+
+@pytest.mark.parametrize(("headers", "stored"), [
+    ({"Origin": "https://evil.example"}, False),
+    ({"Referer": "https://evil.example/form.html"}, False),
+    ({"Origin": "null", "Referer": "https://evil.example/"}, False),
+    ({"Origin": "http://localhost"}, True),
+    ({"Referer": "http://localhost/m/x"}, True),
+    ({"Origin": "null"}, True),  # privacy settings: the signed token decides
+    ({}, True),
+])
+def test_a_post_from_another_site_is_refused_with_the_form_shown_again(client, session, headers, stored):
+    event, token = _event(session)
+    page = client.post(f"/m/{token}", data=_form(client, f"/m/{token}"), headers=headers)
+    assert page.status_code == (303 if stored else 403)
+    assert len(_rows(session, event)) == (1 if stored else 0)
+    if not stored:
+        html = page.get_data(as_text=True)
+        assert _notice(html) == "这份回答是从其他网站发送的。请检查下面的回答，并在这里提交。"
+        _kept(html)
+
+
+@pytest.mark.parametrize(("left_out", "first", "message"), [
+    (("travel_mode", "trip", "hotel_nights", "meals_bought", "meals_vegetarian", "name"), "travel_mode-0",
+     "请选择交通方式。"),
+    (("hotel_nights",), "hotel_nights", "住了几晚？没有住酒店请填 0。"),
+    (("meals_bought",), "meals_bought-0", "请选择“否”或“是”。"),
+    (("meals_vegetarian",), "meals_bought-0", "请在下面填写餐数，或选择“否”。"),
+])
+def test_an_incomplete_answer_is_never_stored_and_the_first_missing_answer_gets_the_focus(client, session, left_out,
+                                                                                          first, message):
+    event, token = _event(session)
+    data = {name: value for name, value in _form(client, f"/m/{token}").items() if name not in left_out}
+    page = client.post(f"/m/{token}", data=data)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and _rows(session, event) == []
+    assert re.findall(r'id="([\w-]+)"[^>]* autofocus', html) == [first]
+    assert f'href="#{first}"' in html  # the summary at the top links to it
+    assert message in [unescape(error) for error in _FIELD_ERROR.findall(html)]
+    assert 'value="上海"' in html  # what was given is kept
+
+
+def test_no_meals_bought_stores_no_meals_whatever_the_hidden_counts_say(client, session):
+    event, token = _event(session)
+    data = _form(client, f"/m/{token}", meals_bought="no", meals_vegetarian="2")
+    assert client.post(f"/m/{token}", data=data).status_code == 303
+    [row] = _rows(session, event)
+    assert row.meals_kgco2e == 0 and row.total_kgco2e == _expected_shanghai_by_rail(event, vegetarian=0)
+
+
+def test_the_form_asks_the_browser_to_refuse_a_half_filled_submission(client, session):
+    _event_row, token = _event(session)
+    html = client.get(f"/m/{token}").get_data(as_text=True)
+    assert "novalidate" not in html and " autofocus" not in html  # a new form: no error to go to
+    for name in ("origin", "hotel_nights"):
+        assert re.search(rf'<input [^>]*name="{name}"[^>]* required', html), name
+    for name in ("travel_mode", "meals_bought"):
+        assert re.search(rf'<input type="radio" [^>]*name="{name}"[^>]* required', html), name
+    assert 'id="hotel_nights" name="hotel_nights" value=""' in html  # nights are answered, not assumed 0
+    assert 'name="meals_bought" value="no" checked' not in html
 
 
 def test_coming_back_shows_the_answer_and_editing_keeps_one_row(client, session):
@@ -97,6 +220,7 @@ def test_coming_back_shows_the_answer_and_editing_keeps_one_row(client, session)
     assert again.status_code == 303 and again.headers["Location"] == f"/m/{token}/mine"
     edit = client.get(f"/m/{token}?edit=1").get_data(as_text=True)
     assert 'value="Shanghai 上海"' in edit and 'value="2"' in edit  # the form starts from the stored answer
+    assert 'name="meals_bought" value="yes" checked' in edit
     data = {"csrf_token": csrf_token_from(edit), **ANSWER, "hotel_nights": "0", "trip": "one_way"}
     assert client.post(f"/m/{token}", data=data).status_code == 303
     [row] = _rows(session, event)
@@ -154,7 +278,7 @@ def test_a_bad_answer_is_refused_on_its_field(client, session, fields, field, me
 def test_within_the_city_the_given_distance_counts(client, session):
     event, token = _event(session)
     data = _form(client, f"/m/{token}", origin="广州", travel_mode="metro", distance_km="18.5", hotel_nights="0",
-                 meals_vegetarian="0")
+                 meals_bought="no", meals_vegetarian="")
     assert client.post(f"/m/{token}", data=data).status_code == 303
     [row] = _rows(session, event)
     expected = compute_footprint("personal", {"legs": [{"mode": "metro", "distance_km": Decimal("18.5"),
@@ -179,7 +303,12 @@ def test_a_closed_meeting_refuses_answers_and_says_when_it_closed(client, sessio
     page = client.get(f"/m/{token}")
     html = page.get_data(as_text=True)
     assert page.status_code == 403 and "Answers closed on 2021-03-03 00:00" in html
-    assert client.post(f"/m/{token}", data={**ANSWER, "csrf_token": "x"}).status_code in (400, 403)
+    with client.application.test_request_context():
+        valid = form_token(f"link:{token}")  # a form opened before the close, sent after it
+    for csrf in (valid, "x"):  # the close is the reason, whatever the token says
+        post = client.post(f"/m/{token}", data={**ANSWER, "csrf_token": csrf})
+        assert post.status_code == 403 and "Answers closed on 2021-03-03 00:00" in post.get_data(as_text=True)
+    assert _rows(session, event) == []
     assert client.get(f"/m/{token}/mine").status_code == 403
 
 
@@ -228,8 +357,10 @@ def test_a_badge_answers_once_marks_its_use_and_only_its_device_edits_it(app, cl
     stranger = app.test_client()
     stranger.get("/lang/en")
     page = stranger.get(url)
-    assert page.status_code == 410 and "already been used" in page.get_data(as_text=True)
-    assert stranger.get(f"/m/b/{badge.code}/mine").status_code == 410
+    assert page.status_code == 409 and "already been used" in page.get_data(as_text=True)
+    assert stranger.get(f"/m/b/{badge.code}/mine").status_code == 409
+    refused = stranger.post(url, data={**ANSWER, "csrf_token": csrf_token_from(client.get(url + "?edit=1").text)})
+    assert refused.status_code == 409 and "already been used" in refused.get_data(as_text=True)
     # One phone may answer for a second badge: a row of its own.
     other = f"/m/b/{second.code}"
     assert client.post(other, data=_form(client, other, origin="北京")).status_code == 303

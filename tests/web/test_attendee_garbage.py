@@ -21,7 +21,7 @@ FIELDS = ("origin", "origin_choice", "travel_mode", "cabin", "car_fuel", "car_oc
 GOOD = {"origin": ["上海", "Chengdu", "PEK", "Shanghai 上海", "广州", "Kashgar"], "travel_mode": [
     "flight", "high_speed_rail", "rail", "coach", "car", "taxi", "bus", "metro", "motorbike", "walk_cycle"],
     "cabin": ["economy", "business"], "trip": ["return", "one_way"], "car_fuel": ["petrol", "bev", "unknown"]}
-ALLOWED = {303, 400, 403, 404, 405, 410, 413, 415, 422, 429}
+ALLOWED = {303, 400, 403, 404, 405, 409, 410, 413, 415, 422, 429}
 
 
 def _char(rng: random.Random) -> str:
