@@ -225,7 +225,12 @@ def register_error_handlers(app: Flask) -> None:
         if fields and error.code == 422:
             first = next(iter(fields))
             message = f"invalid input: {first}: {fields[first][0]}"
-        return error_response(error.code or 500, ERROR_CODES.get(error.code, "error"), message, fields)
+        response = app.make_response(
+            error_response(error.code or 500, ERROR_CODES.get(error.code, "error"), message, fields))
+        # A 405 names the methods that are allowed (RFC 9110 15.5.6); werkzeug knows them.
+        if getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

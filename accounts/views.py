@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -11,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from accounts import service
 from accounts.access import ORG_SESSION_KEY, SessionUser, is_admin, organisation_required
 from accounts.forms import ApiKeyForm, ConfirmForm, LoginForm
+from core.urls import local_path
 from db import get_session
 from errors import AuthenticationFailed, PermissionDenied
 
@@ -18,17 +17,14 @@ bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    # Only paths on this site: an open redirect would let a phishing link borrow our login page.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("core.index")
+    return local_path(target) or url_for("core.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     if request.method == "GET":
-        form.next.data = request.args.get("next", "")
+        form.next.data = local_path(request.args.get("next")) or ""
     status = 200
     if form.validate_on_submit():
         try:

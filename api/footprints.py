@@ -5,8 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import jsonify
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from api import Blueprint
 from footprints import service
 from footprints.schemas import (
     EnterpriseFootprintRequestSchema,

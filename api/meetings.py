@@ -5,8 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import current_app, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from api import Blueprint
 from api.auth import SECURITY, api_key_required
 from db import get_session
 from meetings import footprint, qr, responses, service

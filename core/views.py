@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import text
 
+from core.urls import local_path
 from db import get_session
 
 bp = Blueprint("core", __name__)
@@ -23,10 +23,7 @@ def index():
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-        target = url_for("core.index")
-    response = redirect(target)
+    response = redirect(local_path(request.args.get("next")) or url_for("core.index"))
     if code in LANGUAGES:
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response

@@ -11,6 +11,11 @@ MAX_LEG_KM = Decimal("25000")
 MAX_NIGHTS = 365
 MAX_ITEMS = 200
 BIG = Decimal("1000000000")
+# With at most 10^9 and 10 decimal places, a quantity has at most 19 significant digits: the calculators' exact
+# arithmetic (calculators/footprint.py) stays exact, and "1e-130" is refused here instead of failing there.
+MAX_DECIMAL_PLACES = 10
+# Dates outside these years are typing errors; near 0001 and 9999 a day's arithmetic leaves the calendar.
+MIN_YEAR, MAX_YEAR = 1900, 2999
 MODES = ["flight", "rail", "coach", "bus", "metro", "taxi", "car", "motorbike"]
 CABINS = ["economy", "premium_economy", "business", "first"]
 RAIL_TYPES = ["high_speed", "conventional"]
@@ -29,13 +34,28 @@ def _quantity(maximum: Decimal = BIG, metadata: dict | None = None, **kwargs) ->
     def within_range(value: Decimal) -> None:
         if not 0 <= value <= maximum:
             raise ma.ValidationError(f"must be between 0 and {maximum}")
+        if value.as_tuple().exponent < -MAX_DECIMAL_PLACES:
+            raise ma.ValidationError(f"at most {MAX_DECIMAL_PLACES} decimal places")
 
     return ma.fields.Decimal(allow_nan=False, validate=within_range, as_string=True, metadata=metadata, **kwargs)
 
 
 class StrictSchema(ma.Schema):
+    """Unknown fields are errors, and every date or time lies between MIN_YEAR and MAX_YEAR."""
+
     class Meta:
         unknown = ma.RAISE
+
+    @validates_schema
+    def _dates_within_calendar(self, data, **_kwargs):
+        errors = {}
+        for name, field in self.fields.items():
+            value = data.get(field.attribute or name)
+            if isinstance(field, ma.fields.Date | ma.fields.DateTime) and value is not None \
+                    and not MIN_YEAR <= value.year <= MAX_YEAR:
+                errors[field.data_key or name] = [f"must be in the years {MIN_YEAR} to {MAX_YEAR}"]
+        if errors:
+            raise ma.ValidationError(errors)
 
 
 class LegSchema(StrictSchema):
