@@ -6,12 +6,13 @@ import logging
 import re
 from collections.abc import Mapping
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request, session
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from db import Database, make_engine
 from errors import DomainError, json_paths
@@ -34,6 +35,7 @@ def create_app(settings: Settings | Mapping | None = None, *, database: Database
     app.json = OrjsonProvider(app)
     app.config.from_mapping(settings.flask_config())
     app.extensions["settings"] = settings
+    register_proxy(app, settings)
     register_logging(app, settings)
     register_database(app, settings, database)
     register_extensions(app, settings)
@@ -46,6 +48,17 @@ def create_app(settings: Settings | Mapping | None = None, *, database: Database
     register_shell_context(app)
     app.extensions["api"] = api
     return app
+
+
+def register_proxy(app: Flask, settings: Settings) -> None:
+    """Believe X-Forwarded-For/-Proto/-Host/-Port from exactly the configured number of proxies, and no more.
+
+    Each trusted proxy appends one address; trusting more hops than there are proxies would let a client name
+    its own address (and escape its rate limit) or claim https.
+    """
+    hops = settings.trusted_proxy_hops
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
 
 def register_logging(app: Flask, settings: Settings) -> None:
@@ -92,6 +105,14 @@ def register_extensions(app: Flask, settings: Settings) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
         )
+        return response
+
+    @app.after_request
+    def _no_store_for_members(response):
+        # What a signed-in member or an API key sees (dashboards, a new key's secret, attendee answers) must not
+        # stay in a shared browser's or a proxy's cache.
+        if request.endpoint != "static" and (session.get("_user_id") or "Authorization" in request.headers):
+            response.headers["Cache-Control"] = "no-store"
         return response
 
 
@@ -142,6 +163,8 @@ def _rate_limited_endpoints(settings: Settings) -> dict[str, str]:
 
 
 def register_rate_limits(app: Flask, settings: Settings) -> None:
+    import ratelimit_storage  # noqa: F401  (registers the tanzhong+sqlite:// storage of settings' default)
+
     limiter = Limiter(key_func=get_remote_address, key_prefix=app.config.get("RATELIMIT_KEY_PREFIX", "tanzhong"),
                       headers_enabled=True)
     limiter.init_app(app)
@@ -240,11 +263,11 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from accounts.cli import orgs_cli, users_cli
+    from accounts.cli import keys_cli, orgs_cli, users_cli
     from demo import demo_cli
     from factorsets.cli import factors_cli
 
-    for group in (orgs_cli, users_cli, factors_cli, demo_cli):
+    for group in (orgs_cli, users_cli, keys_cli, factors_cli, demo_cli):
         app.cli.add_command(group)
 
 

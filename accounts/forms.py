@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
+
+from accounts.models import ApiKeyRole
 
 
 class LoginForm(FlaskForm):
@@ -14,8 +16,16 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+# What each API key role may do, as the account page names it.
+API_KEY_ROLE_LABELS = {
+    ApiKeyRole.read_only: _l("Read only"),
+    ApiKeyRole.organiser: _l("Organiser (create events, take snapshots)"),
+}
+
+
 class ApiKeyForm(FlaskForm):
     name = StringField(_l("Key name"), validators=[DataRequired(), Length(min=1, max=100)])
+    role = SelectField(_l("Role"), choices=list(API_KEY_ROLE_LABELS.items()), default=ApiKeyRole.read_only.value)
 
 
 class ConfirmForm(FlaskForm):

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from accounts import service
-from accounts.access import ORG_SESSION_KEY, SessionUser, is_admin, organisation_required
-from accounts.forms import ApiKeyForm, ConfirmForm, LoginForm
+from accounts.access import (
+    ORG_SESSION_KEY,
+    SESSION_VERSION_KEY,
+    SIGNED_IN_AT_KEY,
+    SessionUser,
+    is_admin,
+    organisation_required,
+)
+from accounts.forms import API_KEY_ROLE_LABELS, ApiKeyForm, ConfirmForm, LoginForm
 from core.urls import local_path
 from db import get_session
 from errors import AuthenticationFailed, PermissionDenied
@@ -33,8 +42,12 @@ def login():
             form.password.errors.append(_("Wrong e-mail or password."))
             status = 401
         else:
+            # A new session from nothing: whatever the browser held before signing in is not carried over.
             session.clear()
+            session.permanent = True  # the cookie ends with the session's absolute lifetime
             login_user(SessionUser(user.id, user.email, user.display_name))
+            session[SESSION_VERSION_KEY] = user.session_version
+            session[SIGNED_IN_AT_KEY] = int(time.time())
             memberships = service.memberships_of(session=get_session(), user_id=user.id)
             if memberships:
                 session[ORG_SESSION_KEY] = memberships[0][1].id
@@ -48,6 +61,8 @@ def login():
 def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            service.end_sessions(session=get_session(), user_id=current_user.id)
         logout_user()
         session.clear()
         flash(_("You are signed out."), "info")
@@ -63,6 +78,7 @@ def account():
         members=service.list_members(session=db_session, organisation_id=g.organisation.id),
         api_keys=service.list_api_keys(session=db_session, organisation_id=g.organisation.id),
         key_form=ApiKeyForm(), confirm_form=ConfirmForm(), new_secret=None, can_administer=is_admin(),
+        api_key_roles=API_KEY_ROLE_LABELS,
     )
 
 
@@ -83,7 +99,8 @@ def create_api_key():
     status = 422
     if form.validate_on_submit():
         _key, new_secret = service.create_api_key(session=db_session, organisation_id=g.organisation.id,
-                                                  name=form.name.data, created_by_id=current_user.id)
+                                                  name=form.name.data, role=form.role.data,
+                                                  created_by_id=current_user.id)
         form.name.data = ""
         status = 201
     # Rendered, not redirected: the secret is shown this once and must not travel in a cookie.
@@ -92,6 +109,7 @@ def create_api_key():
         members=service.list_members(session=db_session, organisation_id=g.organisation.id),
         api_keys=service.list_api_keys(session=db_session, organisation_id=g.organisation.id),
         key_form=form, confirm_form=ConfirmForm(), new_secret=new_secret, can_administer=True,
+        api_key_roles=API_KEY_ROLE_LABELS,
     ), status
 
 

@@ -1,9 +1,11 @@
-"""Where a `next` parameter may send a browser: only a path on this site."""
+"""The service's own addresses: its public base URL, and where a `next` parameter may send a browser."""
 
 from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
+
+from flask import current_app, request
 
 # Control characters (CR/LF would split the Location header) and backslashes (browsers read "/\host" as
 # "//host") have no place in a path of ours.
@@ -17,3 +19,13 @@ def local_path(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
+
+
+def public_base_url() -> str:
+    """The address printed in QR codes, posters and API links, ending in "/".
+
+    It is PUBLIC_BASE_URL (required in production), never the request's Host header, which any client sets:
+    only a development server without the setting falls back to the address it was reached at.
+    """
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    return f"{configured.rstrip('/')}/" if configured else request.host_url

@@ -61,7 +61,7 @@ def test_json_nested_1000_deep_or_more_is_a_4xx(client, body):
 @pytest.fixture
 def api_key(session):
     org = make_organisation(session)
-    _key, secret = accounts.create_api_key(session=session, organisation_id=org.id, name="probe")
+    _key, secret = accounts.create_api_key(session=session, organisation_id=org.id, name="probe", role="organiser")
     return org, {"Authorization": f"Bearer {secret}"}
 
 
