@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from accounts.models import ApiKeyRole
@@ -25,7 +25,8 @@ API_KEY_ROLE_LABELS = {
 
 class ApiKeyForm(FlaskForm):
     name = StringField(_l("Key name"), validators=[DataRequired(), Length(min=1, max=100)])
-    role = SelectField(_l("Role"), choices=list(API_KEY_ROLE_LABELS.items()), default=ApiKeyRole.read_only.value)
+    role = SelectField(_l("Role"), default=ApiKeyRole.read_only.value,
+                       choices=[SelectChoice(role.value, label) for role, label in API_KEY_ROLE_LABELS.items()])
 
 
 class ConfirmForm(FlaskForm):
