@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from db import Database, make_engine
 from errors import DomainError, json_paths
-from extensions import babel, csrf, login_manager
+from extensions import SessionInterface, babel, csrf, login_manager
 from json_provider import OrjsonProvider
 from settings import Settings
 
@@ -81,6 +81,7 @@ def select_locale() -> str:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
+    app.session_interface = SessionInterface()
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: settings.default_timezone)
     csrf.init_app(app)
     login_manager.init_app(app)

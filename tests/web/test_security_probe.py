@@ -120,3 +120,140 @@ def test_login_with_a_next_with_control_characters_redirects_home(client, sessio
                                            "next": target})
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+# ---- behind a proxy: the public address and the client's address ------------------------------------------------
+
+
+def _app_with(database, tmp_path, **settings):
+    from app import create_app
+    from tests.conftest import make_test_settings
+
+    return create_app(make_test_settings(tmp_path, **settings), database=database)
+
+
+def test_a_forged_host_never_reaches_a_printed_qr_code_or_an_api_link(database, session, tmp_path):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    from meetings import service as meetings
+
+    app = _app_with(database, tmp_path, public_base_url="https://tanzhong.example.cn")
+    client = app.test_client()
+    org = make_organisation(session)
+    user = make_user(session, org)
+    login_page = client.get("/login", headers={"Host": "evil.example"})
+    client.post("/login", headers={"Host": "evil.example"}, data={
+        "email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": csrf_token_from(login_page.get_data(
+            as_text=True))})
+    event = make_event(session, org)
+    token = meetings.active_link(session=session, organisation_id=org.id, event_id=event.id).token
+    png = client.get(f"/events/{event.id}/qr.png", headers={"Host": "evil.example"}).data
+    [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert code.text == f"https://tanzhong.example.cn/m/{token}"
+    poster = client.get(f"/events/{event.id}/poster", headers={"Host": "evil.example"}).get_data(as_text=True)
+    assert f"https://tanzhong.example.cn/m/{token}" in poster and "evil.example" not in poster
+    _key, secret = accounts.create_api_key(session=session, organisation_id=org.id, name="ci", role="organiser")
+    created = client.post("/api/v1/events", json=_new_event(), headers={
+        "Host": "evil.example", "Authorization": f"Bearer {secret}"})
+    assert created.status_code == 201
+    assert created.get_json()["public_url"].startswith("https://tanzhong.example.cn/m/")
+
+
+def test_forwarded_headers_are_believed_for_the_configured_hops_only(database, tmp_path):
+    from flask import request
+
+    seen = {}
+    for hops in (0, 1, 2):
+        app = _app_with(database, tmp_path, trusted_proxy_hops=hops)
+
+        @app.get("/_probe_client")
+        def _probe_client():
+            seen[hops] = (request.remote_addr, request.scheme)
+            return ""
+
+        # A client forges the first address; proxy 1 appends the client's (203.0.113.9) and the scheme, and
+        # proxy 2 (10.0.0.2) appends proxy 1's address (10.0.0.1) and the scheme it was reached by.
+        app.test_client().get("/_probe_client", environ_base={"REMOTE_ADDR": "10.0.0.2"}, headers={
+            "X-Forwarded-For": "6.6.6.6, 203.0.113.9, 10.0.0.1", "X-Forwarded-Proto": "https, https"})
+    assert seen[0] == ("10.0.0.2", "http")
+    assert seen[1] == ("10.0.0.1", "https")
+    assert seen[2] == ("203.0.113.9", "https")
+
+
+def test_the_login_rate_limit_counts_the_forwarded_client_behind_one_proxy(database, session, tmp_path):
+    from tests.conftest import login
+
+    app = _app_with(database, tmp_path, trusted_proxy_hops=1, login_rate_limit="2 per minute")
+    statuses = {}
+    for client_address in ("198.51.100.1", "198.51.100.2"):
+        client = app.test_client()
+        client.environ_base.update({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": client_address})
+        statuses[client_address] = [login(client, "x@example.org", "wrong password").status_code for _ in range(3)]
+    assert statuses == {"198.51.100.1": [401, 401, 429], "198.51.100.2": [401, 401, 429]}
+
+
+# ---- settings: production refuses what is unsafe; secrets and data are private files ------------------------------
+
+
+@pytest.mark.parametrize(("key", "reason"), [
+    ("short", "at least 32"),
+    ("test-secret-key-0123456789abcdef0123456789", "published example"),
+    ("a" * 64, "too few characters"),
+])
+def test_production_refuses_a_weak_secret_key(tmp_path, key, reason):
+    from settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match=reason):
+        Settings.from_env({"TANZHONG_ENV": "production", "SECRET_KEY": key, "PUBLIC_BASE_URL": "https://t.example",
+                           "TANZHONG_INSTANCE_DIR": str(tmp_path)})
+
+
+def test_production_needs_a_public_base_url_and_sets_secure_cookies(tmp_path):
+    import secrets
+
+    from settings import Settings, SettingsError
+
+    env = {"TANZHONG_ENV": "production", "SECRET_KEY": secrets.token_hex(32), "TANZHONG_INSTANCE_DIR": str(tmp_path)}
+    with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
+        Settings.from_env(env)
+    with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
+        Settings.from_env({**env, "PUBLIC_BASE_URL": "evil.example/path?x=1"})
+    settings = Settings.from_env({**env, "PUBLIC_BASE_URL": "https://tanzhong.example.cn/", "TRUSTED_PROXY_HOPS": "1"})
+    config = settings.flask_config()
+    assert config["PUBLIC_BASE_URL"] == "https://tanzhong.example.cn"
+    assert config["SESSION_COOKIE_SECURE"] is True and config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_a_session_cookie_served_over_https_is_secure_even_in_development(database, session, tmp_path):
+    from tests.conftest import login
+
+    app = _app_with(database, tmp_path, trusted_proxy_hops=1)
+    org = make_organisation(session)
+    user = make_user(session, org)
+    client = app.test_client()
+    client.environ_base.update({"HTTP_X_FORWARDED_PROTO": "https"})
+    response = login(client, user.email, DEFAULT_PASSWORD)
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "Secure" in cookie
+    plain = app.test_client()
+    cookie = next(h for h in login(plain, user.email, DEFAULT_PASSWORD).headers.getlist("Set-Cookie")
+                  if h.startswith("session="))
+    assert "Secure" not in cookie
+
+
+def test_the_secret_file_the_database_and_the_rate_limit_counters_are_private(tmp_path):
+    import stat
+
+    from app import create_app
+    from settings import Settings
+
+    instance = tmp_path / "instance"
+    app = create_app(Settings.from_env({"TANZHONG_INSTANCE_DIR": str(instance), "LOG_REQUESTS": "false"}))
+    assert app.test_client().get("/healthz").status_code == 200
+    app.test_client().post("/api/v1/footprints/personal", json={})  # rate limited: writes a counter
+    files = {path.name: stat.S_IMODE(path.stat().st_mode) for path in instance.iterdir()}
+    assert {"secret_key", "tanzhong.sqlite3", "ratelimits.sqlite3"} <= set(files)
+    assert all(mode == 0o600 for mode in files.values()), files
