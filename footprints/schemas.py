@@ -203,6 +203,14 @@ class EventOptionsSchema(StrictSchema):
     shrinkage_k = ma.fields.Integer(load_default=10, validate=validate.Range(min=0, max=1000))
 
 
+# The cost of an event footprint grows with the attendees' items (legs, hotel stays, food) and with bootstrap
+# resamples × respondents; these bound one request to about a second of CPU (a 4.5 MB request took 4 s).
+MAX_EVENT_RESPONSES = 2000
+MAX_EVENT_RESPONSE_ITEMS = 5000
+MAX_BOOTSTRAP_DRAWS = 4_000_000
+_RESPONSE_ITEM_LISTS = ("legs", "lodging", "food")
+
+
 class EventFootprintRequestSchema(StrictSchema):
     meeting_type = ma.fields.String(load_default="conference", validate=validate.OneOf(MEETING_TYPES))
     attendance = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
@@ -216,12 +224,39 @@ class EventFootprintRequestSchema(StrictSchema):
                                validate=validate.Length(max=MAX_ITEMS))
     waste = ma.fields.List(ma.fields.Nested(WasteSchema), load_default=list, validate=validate.Length(max=MAX_ITEMS))
     responses = ma.fields.List(ma.fields.Nested(PersonalFootprintRequestSchema), load_default=list,
-                               validate=validate.Length(max=2000))
+                               validate=validate.Length(max=MAX_EVENT_RESPONSES), metadata={"description": (
+                                   f"attendees' answers; at most {MAX_EVENT_RESPONSES}, with at most "
+                                   f"{MAX_EVENT_RESPONSE_ITEMS} legs, lodging and food items in all")})
     response_strata = ma.fields.List(ma.fields.String(validate=validate.OneOf(STRATA)), load_default=list,
-                                     validate=validate.Length(max=2000))
+                                     validate=validate.Length(max=MAX_EVENT_RESPONSES))
     registrants_by_stratum = ma.fields.Dict(keys=ma.fields.String(validate=validate.OneOf(STRATA)),
                                             values=ma.fields.Integer(validate=validate.Range(min=0, max=1_000_000)))
-    options = ma.fields.Nested(EventOptionsSchema, load_default=dict)
+    options = ma.fields.Nested(EventOptionsSchema, load_default=dict, metadata={"description": (
+        f"options.bootstrap_samples × the number of responses is at most {MAX_BOOTSTRAP_DRAWS:,}")})
+
+    @ma.pre_load
+    def _bounded_cost(self, data, **_kwargs):
+        # Counted on the raw JSON, before hundreds of thousands of nested items would be validated one by one.
+        if not isinstance(data, dict) or not isinstance(data.get("responses"), list):
+            return data
+        responses = data["responses"]
+        if len(responses) > MAX_EVENT_RESPONSES:
+            raise ma.ValidationError({"responses": [f"at most {MAX_EVENT_RESPONSES} responses per request"]})
+        items = sum(len(response.get(name)) for response in responses if isinstance(response, dict)
+                    for name in _RESPONSE_ITEM_LISTS if isinstance(response.get(name), list))
+        if items > MAX_EVENT_RESPONSE_ITEMS:
+            raise ma.ValidationError({"responses": [
+                f"at most {MAX_EVENT_RESPONSE_ITEMS} legs, lodging and food items in all responses ({items} given)"]})
+        return data
+
+    @validates_schema
+    def _bounded_bootstrap(self, data, **_kwargs):
+        samples = data.get("options", {}).get("bootstrap_samples", 0)
+        if samples * len(data.get("responses", ())) > MAX_BOOTSTRAP_DRAWS:
+            raise ma.ValidationError(
+                f"bootstrap_samples × responses must be at most {MAX_BOOTSTRAP_DRAWS:,}; with "
+                f"{len(data['responses'])} responses, at most {MAX_BOOTSTRAP_DRAWS // len(data['responses'])} samples",
+                field_name="options.bootstrap_samples")
 
 
 RECORD_TYPES = ["electricity", "fuel", "heat", "refrigerant", "material", "waste", "business_travel",

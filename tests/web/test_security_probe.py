@@ -257,3 +257,37 @@ def test_the_secret_file_the_database_and_the_rate_limit_counters_are_private(tm
     files = {path.name: stat.S_IMODE(path.stat().st_mode) for path in instance.iterdir()}
     assert {"secret_key", "tanzhong.sqlite3", "ratelimits.sqlite3"} <= set(files)
     assert all(mode == 0o600 for mode in files.values()), files
+
+
+# ---- the public event-footprint API bounds its cost ----------------------------------------------------------------
+
+
+def _responses(count: int, legs: int) -> list[dict]:
+    return [{"legs": [{"mode": "rail", "distance_km": "120"}] * legs} for _ in range(count)]
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"responses": _responses(2001, 0)}, "responses"),
+    ({"responses": _responses(100, 51)}, "responses"),
+    ({"responses": _responses(1, 5001)}, "responses"),
+    ({"responses": _responses(401, 1), "options": {"bootstrap_samples": 10000}}, "options.bootstrap_samples"),
+])
+def test_an_event_footprint_request_beyond_its_cost_bounds_is_a_422(client, body, field):
+    response = client.post("/api/v1/footprints/event", json={"attendance": 5000, **body})
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_an_event_footprint_request_at_its_cost_bounds_is_computed(client):
+    body = {"attendance": 5000, "responses": _responses(400, 12), "options": {"bootstrap_samples": 10000}}
+    response = client.post("/api/v1/footprints/event", json=body)
+    assert response.status_code == 200
+    assert response.get_json()["extrapolation"]["samples"] == 10000
+
+
+def test_the_openapi_document_states_the_cost_bounds(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schema = spec["components"]["schemas"]["EventFootprintRequest"]["properties"]
+    assert schema["responses"]["maxItems"] == 2000
+    assert "5000 legs, lodging and food items" in schema["responses"]["description"]
+    assert "4,000,000" in schema["options"]["description"]
