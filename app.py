@@ -13,6 +13,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from db import Database, make_engine
 from errors import DomainError, json_paths
@@ -24,6 +25,9 @@ from settings import Settings
 ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
                422: "validation_error", 429: "rate_limited", 500: "internal_error", 503: "unavailable"}
+
+
+MAX_ROW_ID = 2**31 - 1  # PostgreSQL's INTEGER
 
 
 def create_app(settings: Settings | Mapping | None = None, *, database: Database | None = None) -> Flask:
@@ -39,6 +43,7 @@ def create_app(settings: Settings | Mapping | None = None, *, database: Database
     register_logging(app, settings)
     register_database(app, settings, database)
     register_extensions(app, settings)
+    register_url_converters(app)
     register_blueprints(app)
     api = register_api(app)
     register_rate_limits(app, settings)
@@ -115,6 +120,21 @@ def register_extensions(app: Flask, settings: Settings) -> None:
         if request.endpoint != "static" and (session.get("_user_id") or "Authorization" in request.headers):
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a row id, at most the largest integer a database column holds.
+
+    Without the bound, /events/99999999999999999999 reached the database, which refused it with a 500.
+    """
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_ROW_ID,  # noqa: A002
+                 signed: bool = False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def register_url_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = RowIdConverter
 
 
 def register_blueprints(app: Flask) -> None:
