@@ -234,12 +234,16 @@ def test_a_session_cookie_served_over_https_is_secure_even_in_development(databa
     org = make_organisation(session)
     user = make_user(session, org)
     client = app.test_client()
-    client.environ_base.update({"HTTP_X_FORWARDED_PROTO": "https"})
+    # Over HTTPS, Flask-WTF also checks that the form came from this site (browsers send the Referer).
+    client.environ_base.update({"HTTP_X_FORWARDED_PROTO": "https", "HTTP_REFERER": "https://localhost/login"})
     response = login(client, user.email, DEFAULT_PASSWORD)
+    assert response.status_code == 302
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "Secure" in cookie
     plain = app.test_client()
-    cookie = next(h for h in login(plain, user.email, DEFAULT_PASSWORD).headers.getlist("Set-Cookie")
+    second = login(plain, user.email, DEFAULT_PASSWORD)
+    assert second.status_code == 302
+    cookie = next(h for h in second.headers.getlist("Set-Cookie")
                   if h.startswith("session="))
     assert "Secure" not in cookie
 
