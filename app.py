@@ -6,16 +6,18 @@ import logging
 import re
 from collections.abc import Mapping
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request, session
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from db import Database, make_engine
 from errors import DomainError, json_paths
-from extensions import babel, csrf, login_manager
+from extensions import SessionInterface, babel, csrf, login_manager
 from json_provider import OrjsonProvider
 from settings import Settings
 
@@ -23,6 +25,9 @@ from settings import Settings
 ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
                422: "validation_error", 429: "rate_limited", 500: "internal_error", 503: "unavailable"}
+
+
+MAX_ROW_ID = 2**31 - 1  # PostgreSQL's INTEGER
 
 
 def create_app(settings: Settings | Mapping | None = None, *, database: Database | None = None) -> Flask:
@@ -34,9 +39,11 @@ def create_app(settings: Settings | Mapping | None = None, *, database: Database
     app.json = OrjsonProvider(app)
     app.config.from_mapping(settings.flask_config())
     app.extensions["settings"] = settings
+    register_proxy(app, settings)
     register_logging(app, settings)
     register_database(app, settings, database)
     register_extensions(app, settings)
+    register_url_converters(app)
     register_blueprints(app)
     api = register_api(app)
     register_rate_limits(app, settings)
@@ -46,6 +53,17 @@ def create_app(settings: Settings | Mapping | None = None, *, database: Database
     register_shell_context(app)
     app.extensions["api"] = api
     return app
+
+
+def register_proxy(app: Flask, settings: Settings) -> None:
+    """Believe X-Forwarded-For/-Proto/-Host/-Port from exactly the configured number of proxies, and no more.
+
+    Each trusted proxy appends one address; trusting more hops than there are proxies would let a client name
+    its own address (and escape its rate limit) or claim https.
+    """
+    hops = settings.trusted_proxy_hops
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
 
 def register_logging(app: Flask, settings: Settings) -> None:
@@ -68,6 +86,7 @@ def select_locale() -> str:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
+    app.session_interface = SessionInterface()
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: settings.default_timezone)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -93,6 +112,29 @@ def register_extensions(app: Flask, settings: Settings) -> None:
             "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
         )
         return response
+
+    @app.after_request
+    def _no_store_for_members(response):
+        # What a signed-in member or an API key sees (dashboards, a new key's secret, attendee answers) must not
+        # stay in a shared browser's or a proxy's cache.
+        if request.endpoint != "static" and (session.get("_user_id") or "Authorization" in request.headers):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a row id, at most the largest integer a database column holds.
+
+    Without the bound, /events/99999999999999999999 reached the database, which refused it with a 500.
+    """
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_ROW_ID,  # noqa: A002
+                 signed: bool = False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def register_url_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = RowIdConverter
 
 
 def register_blueprints(app: Flask) -> None:
@@ -142,6 +184,8 @@ def _rate_limited_endpoints(settings: Settings) -> dict[str, str]:
 
 
 def register_rate_limits(app: Flask, settings: Settings) -> None:
+    import ratelimit_storage  # noqa: F401  (registers the tanzhong+sqlite:// storage of settings' default)
+
     limiter = Limiter(key_func=get_remote_address, key_prefix=app.config.get("RATELIMIT_KEY_PREFIX", "tanzhong"),
                       headers_enabled=True)
     limiter.init_app(app)
@@ -225,7 +269,12 @@ def register_error_handlers(app: Flask) -> None:
         if fields and error.code == 422:
             first = next(iter(fields))
             message = f"invalid input: {first}: {fields[first][0]}"
-        return error_response(error.code or 500, ERROR_CODES.get(error.code, "error"), message, fields)
+        response = app.make_response(
+            error_response(error.code or 500, ERROR_CODES.get(error.code, "error"), message, fields))
+        # A 405 names the methods that are allowed (RFC 9110 15.5.6); werkzeug knows them.
+        if getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
@@ -235,11 +284,11 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from accounts.cli import orgs_cli, users_cli
+    from accounts.cli import keys_cli, orgs_cli, users_cli
     from demo import demo_cli
     from factorsets.cli import factors_cli
 
-    for group in (orgs_cli, users_cli, factors_cli, demo_cli):
+    for group in (orgs_cli, users_cli, keys_cli, factors_cli, demo_cli):
         app.cli.add_command(group)
 
 

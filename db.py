@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from flask import Flask, g
 from sqlalchemy import Numeric, String, event
-from sqlalchemy.engine import Engine, create_engine
+from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
 
@@ -82,10 +84,22 @@ class ExactDecimal(TypeDecorator):
 
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
+        _create_private_file(make_url(url).database)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _create_private_file(path: str | None) -> None:
+    """Create a SQLite file readable by its owner only (mode 0600) before SQLite creates it with the umask's.
+
+    The file holds password hashes and attendees' answers; SQLite gives its -wal and -shm files the same mode.
+    """
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

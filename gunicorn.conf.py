@@ -16,6 +16,15 @@ max_requests_jitter = 200
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Forwarded headers are read by the app's ProxyFix, for exactly TRUSTED_PROXY_HOPS proxies (settings.py); gunicorn
+# itself believes none of them, so that there is one place that decides whom to trust.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
+# gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl): a second instance on the
+# same machine takes it over from the first. It is off unless GUNICORN_CONTROL_SOCKET names this instance's own.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+    control_socket_mode = 0o600
 limit_request_line = 8190
 limit_request_fields = 100

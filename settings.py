@@ -6,10 +6,19 @@ import os
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 DEV_SECRET_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+RATELIMIT_FILE = "ratelimits.sqlite3"
+MIN_SECRET_KEY_LENGTH = 32
+# Keys seen in examples, tutorials and this project's own tests: a production key must be none of them.
+KNOWN_WEAK_SECRET_KEYS = frozenset({
+    "dev", "development", "secret", "secret-key", "secretkey", "changeme", "change-me", "please-change-me",
+    "your-secret-key", "your-secret-key-here", "super-secret-key", "supersecretkey", "flask-secret-key",
+    "test-secret-key-0123456789abcdef0123456789", "tanzhong", "tanzhong-secret-key",
+})
 
 
 class SettingsError(RuntimeError):
@@ -26,10 +35,36 @@ def _dev_secret_key(instance_dir: Path) -> str:
     # A per-checkout key, so that `make run` needs no set-up and sessions survive restarts.
     instance_dir.mkdir(parents=True, exist_ok=True)
     path = instance_dir / DEV_SECRET_FILE
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    try:
+        # Created with mode 0600 in one call: no moment in which another user could read the key.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def weak_secret_key_reason(key: str) -> str | None:
+    """Why `key` must not sign production sessions, or None."""
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters in production"
+    if key.strip().lower() in KNOWN_WEAK_SECRET_KEYS:
+        return "SECRET_KEY is a published example key; generate one with: python -c 'import secrets; " \
+               "print(secrets.token_hex(32))'"
+    if len(set(key)) < 10:
+        return "SECRET_KEY repeats too few characters to be random"
+    return None
+
+
+def _int(value: str | None, default: int, name: str) -> int:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
 
 
 @dataclass(frozen=True)
@@ -40,9 +75,16 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     database_url: str = ""
     redis_url: str = ""
+    # The address people reach the service at (https://tanzhong.example.org): every QR code, poster and API
+    # link is built on it, never on the request's Host header.
+    public_base_url: str = ""
+    # How many proxies in front of gunicorn set X-Forwarded-For/-Proto/-Host; 0 trusts no such header.
+    trusted_proxy_hops: int = 0
+    ratelimit_storage_uri: str = ""
     default_locale: str = "zh_CN"
     default_timezone: str = "Asia/Shanghai"
     session_cookie_secure: bool = False
+    session_lifetime_s: int = 12 * 60 * 60
     ratelimit_enabled: bool = True
     login_rate_limit: str = "10 per minute"
     public_rate_limit: str = "120 per minute"
@@ -61,9 +103,13 @@ class Settings:
             secret_key=env.get("SECRET_KEY", ""),
             database_url=env.get("DATABASE_URL", ""),
             redis_url=env.get("REDIS_URL", ""),
+            public_base_url=env.get("PUBLIC_BASE_URL", ""),
+            trusted_proxy_hops=_int(env.get("TRUSTED_PROXY_HOPS"), 0, "TRUSTED_PROXY_HOPS"),
+            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", ""),
             default_locale=env.get("TANZHONG_DEFAULT_LOCALE", "zh_CN"),
             default_timezone=env.get("TANZHONG_TIMEZONE", "Asia/Shanghai"),
             session_cookie_secure=_bool(env.get("SESSION_COOKIE_SECURE"), name == "production"),
+            session_lifetime_s=_int(env.get("SESSION_LIFETIME_SECONDS"), 12 * 60 * 60, "SESSION_LIFETIME_SECONDS"),
             ratelimit_enabled=_bool(env.get("RATELIMIT_ENABLED"), True),
             login_rate_limit=env.get("LOGIN_RATE_LIMIT", "10 per minute"),
             public_rate_limit=env.get("PUBLIC_RATE_LIMIT", "120 per minute"),
@@ -80,11 +126,28 @@ class Settings:
             if self.env == "production":
                 raise SettingsError("SECRET_KEY must be set when TANZHONG_ENV=production")
             secret_key = _dev_secret_key(self.instance_dir)
-        if self.env == "production" and len(secret_key) < 32:
-            raise SettingsError("SECRET_KEY must be at least 32 characters in production")
+        if self.env == "production" and (reason := weak_secret_key_reason(secret_key)):
+            raise SettingsError(reason)
+        public_base_url = self.public_base_url.strip().rstrip("/")
+        if public_base_url:
+            parts = urlsplit(public_base_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+                raise SettingsError(f"PUBLIC_BASE_URL must be an http(s) address such as https://tanzhong.example.org,"
+                                    f" not {self.public_base_url!r}")
+        elif self.env == "production":
+            raise SettingsError("PUBLIC_BASE_URL must be set when TANZHONG_ENV=production: QR codes and posters "
+                                "print it")
+        if not 0 <= self.trusted_proxy_hops <= 10:
+            raise SettingsError("TRUSTED_PROXY_HOPS must be from 0 to 10")
+        if self.session_lifetime_s < 60:
+            raise SettingsError("SESSION_LIFETIME_SECONDS must be at least 60")
         database_url = self.database_url or f"sqlite:///{self.instance_dir / 'tanzhong.sqlite3'}"
         database_url = normalise_database_url(database_url)
-        return replace(self, secret_key=secret_key, database_url=database_url)
+        # Without Redis the workers of one machine share a file; several machines need REDIS_URL.
+        ratelimit_storage_uri = (self.ratelimit_storage_uri or self.redis_url
+                                 or f"tanzhong+sqlite://{(self.instance_dir / RATELIMIT_FILE).resolve()}")
+        return replace(self, secret_key=secret_key, database_url=database_url, public_base_url=public_base_url,
+                       ratelimit_storage_uri=ratelimit_storage_uri)
 
     def flask_config(self) -> dict:
         config = {
@@ -96,14 +159,15 @@ class Settings:
             "REMEMBER_COOKIE_HTTPONLY": True,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": self.session_cookie_secure,
-            "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+            "PERMANENT_SESSION_LIFETIME": self.session_lifetime_s,
             "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
             "BABEL_DEFAULT_LOCALE": self.default_locale,
             "BABEL_DEFAULT_TIMEZONE": self.default_timezone,
             "BABEL_TRANSLATION_DIRECTORIES": str(BASE_DIR / "translations"),
             "WTF_CSRF_TIME_LIMIT": None,
             "RATELIMIT_ENABLED": self.ratelimit_enabled,
-            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "PUBLIC_BASE_URL": self.public_base_url,
             "RATELIMIT_HEADERS_ENABLED": True,
             "API_TITLE": "Tanzhong API",
             "API_VERSION": "v1",

@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import g, session
+from flask import current_app, g, session
 from flask_login import UserMixin, current_user
 
 from accounts import service
 from accounts.models import Role
-from db import get_session
+from db import get_session, utcnow
 from errors import NotFound
 from extensions import login_manager
 
 ORG_SESSION_KEY = "org_id"
+SESSION_VERSION_KEY = "session_version"
+SIGNED_IN_AT_KEY = "signed_in_at"
 
 
 @dataclass
@@ -28,8 +30,15 @@ class SessionUser(UserMixin):
 def _load_user(user_id: str) -> SessionUser | None:
     if not user_id.isdigit():
         return None
-    user = service.get_active_user(session=get_session(), user_id=int(user_id))
-    return SessionUser(user.id, user.email, user.display_name) if user else None
+    user = service.session_user(session=get_session(), user_id=int(user_id),
+                                session_version=session.get(SESSION_VERSION_KEY),
+                                signed_in_at=session.get(SIGNED_IN_AT_KEY), now=utcnow(),
+                                lifetime=current_app.permanent_session_lifetime)
+    if user is None:
+        # Signed out elsewhere, expired or forged: forget it, so that the browser gets a clean cookie back.
+        session.clear()
+        return None
+    return SessionUser(user.id, user.email, user.display_name)
 
 
 def organisation_required(right: str = "read"):

@@ -1,4 +1,4 @@
-"""`flask orgs ...` and `flask users ...`: create organisations and accounts from the command line."""
+"""`flask orgs`, `flask users` and `flask keys`: organisations, accounts and API keys from the command line."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import click
 from flask.cli import AppGroup
 
 from accounts import service
-from accounts.models import Role
+from accounts.models import ApiKeyRole, Role
 from db import get_session
 from errors import DomainError
 
 orgs_cli = AppGroup("orgs", help="Organisations.")
 users_cli = AppGroup("users", help="User accounts.")
+keys_cli = AppGroup("keys", help="Organisation API keys.")
 
 
 def _fail(error: DomainError) -> None:
@@ -48,3 +49,20 @@ def create_user(email: str, org_slug: str, role: str, display_name: str, passwor
     except DomainError as error:
         _fail(error)
     click.echo(f"created user {user.email} ({role} of {org.slug})")
+
+
+@keys_cli.command("create")
+@click.option("--org", "org_slug", required=True, help="Slug of the organisation the key acts for")
+@click.option("--role", type=click.Choice([r.value for r in ApiKeyRole]), required=True,
+              help="read_only: read events and responses; organiser: also create events and take snapshots")
+@click.option("--name", required=True, help="What the key is for, e.g. the program that uses it")
+def create_key(org_slug: str, role: str, name: str) -> None:
+    """Create an API key and print its secret, this once: only its hash is kept."""
+    session = get_session()
+    try:
+        org = service.get_organisation_by_slug(session=session, slug=org_slug)
+        key, secret = service.create_api_key(session=session, organisation_id=org.id, name=name, role=role)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"created {role} API key '{key.name}' (id {key.id}) for {org.slug}; it is shown only now:", err=True)
+    click.echo(secret)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from accounts.models import ApiKeyRole
 from core.forms import Form
 
 
@@ -15,8 +16,17 @@ class LoginForm(Form):
     next = HiddenField()
 
 
+# What each API key role may do, as the account page names it.
+API_KEY_ROLE_LABELS = {
+    ApiKeyRole.read_only: _l("Read only"),
+    ApiKeyRole.organiser: _l("Organiser (create events, take snapshots)"),
+}
+
+
 class ApiKeyForm(Form):
     name = StringField(_l("Key name"), validators=[DataRequired(), Length(min=1, max=100)])
+    role = SelectField(_l("Role"), default=ApiKeyRole.read_only.value,
+                       choices=[SelectChoice(role.value, label) for role, label in API_KEY_ROLE_LABELS.items()])
 
 
 class ConfirmForm(Form):

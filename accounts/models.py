@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Integer, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -19,6 +19,13 @@ class Role(enum.StrEnum):
     organiser = "organiser"
     staff = "staff"
     auditor = "auditor"  # read-only
+
+
+class ApiKeyRole(enum.StrEnum):
+    """What a program holding an API key may do in its organisation."""
+
+    read_only = "read_only"
+    organiser = "organiser"
 
 
 class Organisation(SQLModel, table=True):
@@ -38,6 +45,9 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     last_login_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # Copied into each session at sign-in; signing out increments it, so that every copy of the old cookie
+    # (another tab, a stolen one) is refused by the server, not merely deleted from one browser.
+    session_version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
 
 
 class Membership(SQLModel, table=True):
@@ -58,6 +68,9 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(max_length=100)
     prefix: str = Field(max_length=16, unique=True, index=True)
     key_hash: str = Field(max_length=64)
+    role: ApiKeyRole = Field(default=ApiKeyRole.read_only, sa_column=Column(
+        SAEnum(ApiKeyRole, name="apikeyrole", native_enum=False, length=16), nullable=False,
+        server_default=ApiKeyRole.read_only.value))
     created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -7,13 +7,14 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from accounts.models import ApiKey, Membership, Organisation, Role, User
+from accounts.models import ApiKey, ApiKeyRole, Membership, Organisation, Role, User
 from db import transaction, utcnow
 from errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationError
 
@@ -24,12 +25,19 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 MIN_PASSWORD_LENGTH = 10
 API_KEY_PREFIX = "tzk_"
+# last_used_at is a day-to-day answer to "is this key still in use?": refreshing it at most once a minute
+# spares a write on every request.
+API_KEY_USE_RESOLUTION = timedelta(minutes=1)
 
 ROLE_RIGHTS = {
     Role.admin: {"read", "organise", "log", "administer"},
     Role.organiser: {"read", "organise"},
     Role.staff: {"read", "log"},
     Role.auditor: {"read"},
+}
+API_KEY_RIGHTS = {
+    ApiKeyRole.read_only: {"read"},
+    ApiKeyRole.organiser: {"read", "organise"},
 }
 
 
@@ -159,6 +167,27 @@ def get_active_user(*, session: Session, user_id: int) -> User | None:
     return user if user is not None and user.is_active else None
 
 
+def session_user(*, session: Session, user_id: int, session_version: object, signed_in_at: object,
+                 now: datetime, lifetime: timedelta) -> User | None:
+    """The active user a browser session names, or None when it was signed out, has expired or was forged."""
+    if not isinstance(session_version, int) or not isinstance(signed_in_at, int | float):
+        return None
+    age = now.timestamp() - signed_in_at
+    if age < -60 or age > lifetime.total_seconds():  # -60: a minute of clock skew between nodes
+        return None
+    user = get_active_user(session=session, user_id=user_id)
+    return user if user is not None and user.session_version == session_version else None
+
+
+def end_sessions(*, session: Session, user_id: int) -> None:
+    """Sign the user out everywhere: every session issued before now is refused from now on."""
+    with transaction(session):
+        user = session.get(User, user_id)
+        if user is not None:
+            user.session_version += 1
+            session.add(user)
+
+
 def memberships_of(*, session: Session, user_id: int) -> list[tuple[Membership, Organisation]]:
     rows = session.exec(
         select(Membership, Organisation)
@@ -209,17 +238,23 @@ def _key_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_api_key(*, session: Session, organisation_id: int, name: str,
+def create_api_key(*, session: Session, organisation_id: int, name: str, role: ApiKeyRole | str = ApiKeyRole.read_only,
                    created_by_id: int | None = None) -> tuple[ApiKey, str]:
     """A new key and its secret; the secret is returned once and never stored."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationError("an API key needs a name of 1-100 characters", fields={"name": ["1-100 characters"]})
+    try:
+        role = ApiKeyRole(role)
+    except ValueError:
+        known = ", ".join(r.value for r in ApiKeyRole)
+        raise ValidationError(f"unknown API key role '{role}' (one of {known})",
+                              fields={"role": [f"one of {known}"]}) from None
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     with transaction(session):
-        key = ApiKey(organisation_id=organisation_id, name=name, prefix=prefix, key_hash=_key_digest(secret),
-                     created_by_id=created_by_id)
+        key = ApiKey(organisation_id=organisation_id, name=name, role=role, prefix=prefix,
+                     key_hash=_key_digest(secret), created_by_id=created_by_id)
         session.add(key)
     return key, secret
 
@@ -248,8 +283,10 @@ def revoke_api_key(*, session: Session, organisation_id: int, key_id: int) -> Ap
     return key
 
 
-def authenticate_api_key(*, session: Session, secret: str) -> tuple[ApiKey, Organisation]:
-    """The live key and its organisation for a presented secret, or AuthenticationFailed."""
+def authenticate_api_key(*, session: Session, secret: str, right: str = "read") -> tuple[ApiKey, Organisation]:
+    """The live key and its organisation for a presented secret, or AuthenticationFailed / PermissionDenied.
+
+    Records when the key was last used (to the minute)."""
     match = re.fullmatch(rf"{API_KEY_PREFIX}([0-9a-f]{{12}})_[A-Za-z0-9_-]{{20,}}", (secret or "").strip())
     if not match:
         raise AuthenticationFailed("missing or malformed API key")
@@ -258,5 +295,12 @@ def authenticate_api_key(*, session: Session, secret: str) -> tuple[ApiKey, Orga
         raise AuthenticationFailed("unknown API key")
     if key.revoked_at is not None:
         raise AuthenticationFailed("this API key was revoked")
+    if right not in API_KEY_RIGHTS[key.role]:
+        raise PermissionDenied(f"this API key is {key.role.value}; it may not {right}")
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at >= API_KEY_USE_RESOLUTION:
+        with transaction(session):
+            key.last_used_at = now
+            session.add(key)
     organisation = session.get(Organisation, key.organisation_id)
     return key, organisation

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import time
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from accounts import service
-from accounts.access import ORG_SESSION_KEY, SessionUser, is_admin, organisation_required
-from accounts.forms import ApiKeyForm, ConfirmForm, LoginForm
+from accounts.access import (
+    ORG_SESSION_KEY,
+    SESSION_VERSION_KEY,
+    SIGNED_IN_AT_KEY,
+    SessionUser,
+    is_admin,
+    organisation_required,
+)
+from accounts.forms import API_KEY_ROLE_LABELS, ApiKeyForm, ConfirmForm, LoginForm
+from core.urls import local_path
 from db import get_session
 from errors import AuthenticationFailed, PermissionDenied
 
@@ -18,17 +26,14 @@ bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    # Only paths on this site: an open redirect would let a phishing link borrow our login page.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("core.index")
+    return local_path(target) or url_for("core.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     if request.method == "GET":
-        form.next.data = request.args.get("next", "")
+        form.next.data = local_path(request.args.get("next")) or ""
     status = 200
     if form.validate_on_submit():
         try:
@@ -37,8 +42,12 @@ def login():
             form.password.errors.append(_("Wrong e-mail or password."))
             status = 401
         else:
+            # A new session from nothing: whatever the browser held before signing in is not carried over.
             session.clear()
+            session.permanent = True  # the cookie ends with the session's absolute lifetime
             login_user(SessionUser(user.id, user.email, user.display_name))
+            session[SESSION_VERSION_KEY] = user.session_version
+            session[SIGNED_IN_AT_KEY] = int(time.time())
             memberships = service.memberships_of(session=get_session(), user_id=user.id)
             if memberships:
                 session[ORG_SESSION_KEY] = memberships[0][1].id
@@ -52,6 +61,8 @@ def login():
 def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            service.end_sessions(session=get_session(), user_id=current_user.id)
         logout_user()
         session.clear()
         flash(_("You are signed out."), "info")
@@ -67,6 +78,7 @@ def account():
         members=service.list_members(session=db_session, organisation_id=g.organisation.id),
         api_keys=service.list_api_keys(session=db_session, organisation_id=g.organisation.id),
         key_form=ApiKeyForm(), confirm_form=ConfirmForm(), new_secret=None, can_administer=is_admin(),
+        api_key_roles=API_KEY_ROLE_LABELS,
     )
 
 
@@ -87,7 +99,8 @@ def create_api_key():
     status = 422
     if form.validate_on_submit():
         _key, new_secret = service.create_api_key(session=db_session, organisation_id=g.organisation.id,
-                                                  name=form.name.data, created_by_id=current_user.id)
+                                                  name=form.name.data, role=form.role.data,
+                                                  created_by_id=current_user.id)
         form.name.data = ""
         status = 201
     # Rendered, not redirected: the secret is shown this once and must not travel in a cookie.
@@ -96,6 +109,7 @@ def create_api_key():
         members=service.list_members(session=db_session, organisation_id=g.organisation.id),
         api_keys=service.list_api_keys(session=db_session, organisation_id=g.organisation.id),
         key_form=form, confirm_form=ConfirmForm(), new_secret=new_secret, can_administer=True,
+        api_key_roles=API_KEY_ROLE_LABELS,
     ), status
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from accounts import service
 from accounts.schemas import ApiKeySchema, OrganisationSchema
+from api import Blueprint
 from api.auth import SECURITY, api_key_required
 from db import get_session
 

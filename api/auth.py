@@ -14,6 +14,10 @@ SECURITY = [{"ApiKeyAuth": []}]
 SECURITY_SCHEME = {"type": "http", "scheme": "bearer", "description": "An organisation API key (tzk_...)"}
 
 
+# Reading needs any key; every other method changes something and needs an organiser key.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def api_key_required(view):
     """Resolve the presented key to its organisation and put it on `g.api_organisation`."""
 
@@ -23,7 +27,8 @@ def api_key_required(view):
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret:
             raise AuthenticationFailed("send an organisation API key as 'Authorization: Bearer tzk_...'")
-        key, organisation = accounts.authenticate_api_key(session=get_session(), secret=secret)
+        right = "read" if request.method in READ_METHODS else "organise"
+        key, organisation = accounts.authenticate_api_key(session=get_session(), secret=secret, right=right)
         g.api_key = key
         g.api_organisation = organisation
         return view(*args, **kwargs)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from api import Blueprint
 from db import get_session
 from factors import DEFAULT_VERSION
 from factorsets import service

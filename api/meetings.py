@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app, g, request
+from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from api import Blueprint
 from api.auth import SECURITY, api_key_required
+from core.urls import public_base_url
 from db import get_session
 from meetings import events, footprint, links, qr, responses
 from meetings.schemas import AttendeeResponseSchema, EventCreateSchema, EventSchema, SnapshotSchema
@@ -19,9 +20,8 @@ blp = Blueprint("api_meetings", __name__, url_prefix="/api/v1/events",
 
 def _event_out(event, token: str) -> dict:
     """The event's columns and the link its QR code carries (printed codes need the public address)."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
     return {**{name: getattr(event, name) for name in EventSchema().fields if name != "public_url"},
-            "public_url": qr.event_link(base, token)}
+            "public_url": qr.event_link(public_base_url(), token)}
 
 
 @blp.route("")
@@ -31,6 +31,7 @@ class Events(MethodView):
     @blp.arguments(EventCreateSchema(), unknown=ma.RAISE)
     @blp.response(201, EventSchema)
     @blp.alt_response(401, description="Missing, unknown or revoked API key")
+    @blp.alt_response(403, description="A read-only API key; creating needs an organiser key")
     @blp.alt_response(422, description="Invalid event; `fields` names each bad field")
     @blp.doc(security=SECURITY)
     def post(self, data):
@@ -75,6 +76,7 @@ class EventSnapshots(MethodView):
     @blp.response(201, SnapshotSchema)
     @blp.alt_response(401, description="Missing, unknown or revoked API key")
     @blp.alt_response(404, description="No such event in the calling organisation")
+    @blp.alt_response(403, description="A read-only API key; a snapshot needs an organiser key")
     @blp.alt_response(409, description="Another snapshot was taken at the same moment")
     @blp.doc(security=SECURITY)
     def post(self, event_id):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import text
@@ -11,6 +10,7 @@ from sqlalchemy import text
 import core.schema_messages  # noqa: F401  (registers marshmallow's messages, so every page can render them)
 from core.error_pages import error_links, error_page
 from core.units import factor_unit_label, unit_label
+from core.urls import local_path
 from db import get_session
 
 bp = Blueprint("core", __name__)
@@ -31,10 +31,7 @@ def index():
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-        target = url_for("core.index")
-    response = redirect(target)
+    response = redirect(local_path(request.args.get("next")) or url_for("core.index"))
     if code in LANGUAGES:
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response

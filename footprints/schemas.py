@@ -11,6 +11,11 @@ MAX_LEG_KM = Decimal("25000")
 MAX_NIGHTS = 365
 MAX_ITEMS = 200
 BIG = Decimal("1000000000")
+# With at most 10^9 and 10 decimal places, a quantity has at most 19 significant digits: the calculators' exact
+# arithmetic (calculators/footprint.py) stays exact, and "1e-130" is refused here instead of failing there.
+MAX_DECIMAL_PLACES = 10
+# Dates outside these years are typing errors; near 0001 and 9999 a day's arithmetic leaves the calendar.
+MIN_YEAR, MAX_YEAR = 1900, 2999
 MODES = ["flight", "rail", "coach", "bus", "metro", "taxi", "car", "motorbike"]
 CABINS = ["economy", "premium_economy", "business", "first"]
 RAIL_TYPES = ["high_speed", "conventional"]
@@ -29,13 +34,28 @@ def _quantity(maximum: Decimal = BIG, metadata: dict | None = None, **kwargs) ->
     def within_range(value: Decimal) -> None:
         if not 0 <= value <= maximum:
             raise ma.ValidationError(f"must be between 0 and {maximum}")
+        if value.as_tuple().exponent < -MAX_DECIMAL_PLACES:
+            raise ma.ValidationError(f"at most {MAX_DECIMAL_PLACES} decimal places")
 
     return ma.fields.Decimal(allow_nan=False, validate=within_range, as_string=True, metadata=metadata, **kwargs)
 
 
 class StrictSchema(ma.Schema):
+    """Unknown fields are errors, and every date or time lies between MIN_YEAR and MAX_YEAR."""
+
     class Meta:
         unknown = ma.RAISE
+
+    @validates_schema
+    def _dates_within_calendar(self, data, **_kwargs):
+        errors = {}
+        for name, field in self.fields.items():
+            value = data.get(field.attribute or name)
+            if isinstance(field, ma.fields.Date | ma.fields.DateTime) and value is not None \
+                    and not MIN_YEAR <= value.year <= MAX_YEAR:
+                errors[field.data_key or name] = [f"must be in the years {MIN_YEAR} to {MAX_YEAR}"]
+        if errors:
+            raise ma.ValidationError(errors)
 
 
 class LegSchema(StrictSchema):
@@ -188,6 +208,14 @@ class EventOptionsSchema(StrictSchema):
                                                              "answers"})
 
 
+# The cost of an event footprint grows with the attendees' items (legs, hotel stays, food) and with bootstrap
+# resamples × respondents; these bound one request to about a second of CPU (a 4.5 MB request took 4 s).
+MAX_EVENT_RESPONSES = 2000
+MAX_EVENT_RESPONSE_ITEMS = 5000
+MAX_BOOTSTRAP_DRAWS = 4_000_000
+_RESPONSE_ITEM_LISTS = ("legs", "lodging", "food")
+
+
 class EventFootprintRequestSchema(StrictSchema):
     meeting_type = ma.fields.String(load_default="conference", validate=validate.OneOf(MEETING_TYPES))
     attendance = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
@@ -201,12 +229,39 @@ class EventFootprintRequestSchema(StrictSchema):
                                validate=validate.Length(max=MAX_ITEMS))
     waste = ma.fields.List(ma.fields.Nested(WasteSchema), load_default=list, validate=validate.Length(max=MAX_ITEMS))
     responses = ma.fields.List(ma.fields.Nested(PersonalFootprintRequestSchema), load_default=list,
-                               validate=validate.Length(max=2000))
+                               validate=validate.Length(max=MAX_EVENT_RESPONSES), metadata={"description": (
+                                   f"attendees' answers; at most {MAX_EVENT_RESPONSES}, with at most "
+                                   f"{MAX_EVENT_RESPONSE_ITEMS} legs, lodging and food items in all")})
     response_strata = ma.fields.List(ma.fields.String(validate=validate.OneOf(STRATA)), load_default=list,
-                                     validate=validate.Length(max=2000))
+                                     validate=validate.Length(max=MAX_EVENT_RESPONSES))
     registrants_by_stratum = ma.fields.Dict(keys=ma.fields.String(validate=validate.OneOf(STRATA)),
                                             values=ma.fields.Integer(validate=validate.Range(min=0, max=1_000_000)))
-    options = ma.fields.Nested(EventOptionsSchema, load_default=dict)
+    options = ma.fields.Nested(EventOptionsSchema, load_default=dict, metadata={"description": (
+        f"options.bootstrap_samples × the number of responses is at most {MAX_BOOTSTRAP_DRAWS:,}")})
+
+    @ma.pre_load
+    def _bounded_cost(self, data, **_kwargs):
+        # Counted on the raw JSON, before hundreds of thousands of nested items would be validated one by one.
+        if not isinstance(data, dict) or not isinstance(data.get("responses"), list):
+            return data
+        responses = data["responses"]
+        if len(responses) > MAX_EVENT_RESPONSES:
+            raise ma.ValidationError({"responses": [f"at most {MAX_EVENT_RESPONSES} responses per request"]})
+        items = sum(len(response.get(name)) for response in responses if isinstance(response, dict)
+                    for name in _RESPONSE_ITEM_LISTS if isinstance(response.get(name), list))
+        if items > MAX_EVENT_RESPONSE_ITEMS:
+            raise ma.ValidationError({"responses": [
+                f"at most {MAX_EVENT_RESPONSE_ITEMS} legs, lodging and food items in all responses ({items} given)"]})
+        return data
+
+    @validates_schema
+    def _bounded_bootstrap(self, data, **_kwargs):
+        samples = data.get("options", {}).get("bootstrap_samples", 0)
+        if samples * len(data.get("responses", ())) > MAX_BOOTSTRAP_DRAWS:
+            raise ma.ValidationError(
+                f"bootstrap_samples × responses must be at most {MAX_BOOTSTRAP_DRAWS:,}; with "
+                f"{len(data['responses'])} responses, at most {MAX_BOOTSTRAP_DRAWS // len(data['responses'])} samples",
+                field_name="options.bootstrap_samples")
 
 
 RECORD_TYPES = ["electricity", "fuel", "heat", "refrigerant", "material", "waste", "business_travel",

@@ -11,7 +11,6 @@ from babel.dates import format_interval
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     g,
     redirect,
@@ -77,7 +76,9 @@ def _province_choices() -> list[tuple[str, str]]:
 
 def _public_base_url() -> str:
     # Printed codes must carry the public address, not whichever host the organiser happens to use.
-    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    from core.urls import public_base_url
+
+    return public_base_url()
 
 
 def _can_organise() -> bool:

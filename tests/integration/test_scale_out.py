@@ -1,14 +1,19 @@
-"""Two app instances on one database and one Redis: a login and a rate limit hold across both."""
+"""Several app instances on one database: a login holds across them, and a rate limit through Redis or, on one
+machine without Redis, through the shared counter file."""
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from app import create_app
 from db import Database, make_engine
-from tests.conftest import TEST_REDIS_URL, login, make_test_settings
+from tests.conftest import TEST_REDIS_URL, login, make_test_settings, migrate_and_publish
 from tests.factories import DEFAULT_PASSWORD, make_organisation, make_user
 
 
@@ -48,3 +53,44 @@ def test_a_rate_limit_is_shared_by_nodes_through_redis(committed_database_url, t
     assert statuses == [401, 401, 401, 429]
     engine_a.dispose()
     engine_b.dispose()
+
+
+def _submit(base: str, path: str, cookie: str, csrf: str) -> int:
+    body = urllib.parse.urlencode({"csrf_token": csrf, "origin": "上海", "travel_mode": "high_speed_rail",
+                                   "trip": "return", "hotel_nights": "1", "cabin": "economy",
+                                   "car_occupancy": "1"}).encode()
+    request = urllib.request.Request(base + path, data=body, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"session={cookie}"})
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_the_default_set_up_shares_a_rate_limit_between_its_gunicorn_workers(tmp_path):
+    # No Redis: `make run`'s configuration. Two real worker processes; 50 phones behind one address answer at
+    # once against the attendee limit of 30 a minute per address.
+    from bench.bench_meetings import _event, _first_visit
+    from bench.common import gunicorn
+    from meetings.attendee import IP_RATE_LIMIT
+
+    assert IP_RATE_LIMIT == "30 per minute"
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    migrate_and_publish(url)
+    engine = make_engine(url)
+    _event_row, token = _event(engine, expected_attendance=300)
+    engine.dispose()
+    path = f"/m/{token}"
+    with gunicorn("app:create_app()", url, workers=2, extra_env={"RATELIMIT_ENABLED": "true"}) as base:
+        cookie, csrf = _first_visit(base, path)
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            statuses = list(pool.map(lambda _: _submit(base, path, cookie, csrf), range(50)))
+    assert sorted(set(statuses)) == [303, 429], statuses
+    assert statuses.count(303) == 30 and statuses.count(429) == 20

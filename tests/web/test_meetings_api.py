@@ -27,7 +27,7 @@ NEW_EVENT = {"name_zh": "零碳论坛", "name_en": "Zero-Carbon Forum", "starts_
 
 def _auth(session, org=None):
     org = org or make_organisation(session)
-    _key, secret = accounts.create_api_key(session=session, organisation_id=org.id, name="ci")
+    _key, secret = accounts.create_api_key(session=session, organisation_id=org.id, name="ci", role="organiser")
     return org, {"Authorization": f"Bearer {secret}"}
 
 
