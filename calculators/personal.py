@@ -23,7 +23,17 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from calculators.enterprise import electricity_item, fuel_item
-from calculators.footprint import ZERO, CalculationError, Footprint, LineItem, factor_item, mul, scaled, to_decimal
+from calculators.footprint import (
+    ZERO,
+    CalculationError,
+    Footprint,
+    LineItem,
+    Message,
+    factor_item,
+    mul,
+    scaled,
+    to_decimal,
+)
 from calculators.travel import Leg, hotel_item, leg_item
 from factors import Factor, FactorSet
 
@@ -34,26 +44,30 @@ _MEALS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "vegetarian": ("ademe_repas_vegetarien", "Vegetarian meals", "素食餐", ()),
     "poultry": ("ademe_repas_poulet", "Poultry meals", "禽肉餐", ()),
     "pork": ("meal.pork_standin", "Pork meals", "猪肉餐",
-             ("stand-in: the default meal set publishes no pork meal; its chicken meal stands in (the row's "
-              "note says so)",)),
+             (Message("calc.meal.pork_stand_in", "stand-in: the default meal set publishes no pork meal; its "
+                      "chicken meal stands in (the row's note says so)"),)),
     "beef_lamb": ("ademe_repas_boeuf", "Beef or lamb meals", "牛羊肉餐",
-                  ("lamb: the beef meal stands in (the default meal set has no lamb meal)",)),
+                  (Message("calc.meal.lamb_stand_in", "lamb: the beef meal stands in (the default meal set has no "
+                           "lamb meal)"),)),
     "fish": ("impactco2_repas_poisson_blanc", "Fish meals", "鱼肉餐",
-             ("fish meal: white fish, the higher of the set's two fish meals, so an unspecified fish meal is not "
-              "understated",)),
+             (Message("calc.meal.fish", "fish meal: white fish, the higher of the set's two fish meals, so an "
+                      "unspecified fish meal is not understated"),)),
 }
-MEAL_NOTE = "ADEME Base Carbone meal via Impact CO2 (the default meal set)"
+MEAL_NOTE = Message("calc.meal.ademe", "ADEME Base Carbone meal via Impact CO2 (the default meal set)")
 
 DEFAULT_BEEF = "beef_beef_herd"
 ALTERNATIVE_BEEF = "food.beef_tanzhonghui"
 _BEEF_CHOICES = {"": DEFAULT_BEEF, "poore_nemecek": DEFAULT_BEEF, "tanzhonghui": ALTERNATIVE_BEEF,
                  "碳中惠": ALTERNATIVE_BEEF}
-FOOD_NOTE = "Poore & Nemecek (2018) global mean, losses included (Our World in Data)"
-BEEF_DEFAULT_NOTE = (f"beef: default row {DEFAULT_BEEF} (Poore & Nemecek mean, one method for all foods); the "
-                     f"Liaoning 碳中惠 value ({ALTERNATIVE_BEEF}) can be chosen instead")
-BEEF_ALTERNATIVE_NOTE = (f"beef: alternative row {ALTERNATIVE_BEEF} (Liaoning 碳中惠 calculator, as reported by "
-                         f"辽宁日报) chosen instead of the default {DEFAULT_BEEF}; that calculator's method and "
-                         f"boundary are not documented")
+FOOD_NOTE = Message("calc.food.poore_nemecek", "Poore & Nemecek (2018) global mean, losses included (Our World in "
+                                              "Data)")
+BEEF_DEFAULT_NOTE = Message("calc.food.beef_default", "beef: default row %(default)s (Poore & Nemecek mean, one "
+                            "method for all foods); the Liaoning 碳中惠 value (%(alternative)s) can be chosen instead",
+                            default=DEFAULT_BEEF, alternative=ALTERNATIVE_BEEF)
+BEEF_ALTERNATIVE_NOTE = Message("calc.food.beef_alternative", "beef: alternative row %(alternative)s (Liaoning 碳中惠 "
+                                "calculator, as reported by 辽宁日报) chosen instead of the default %(default)s; that "
+                                "calculator's method and boundary are not documented", default=DEFAULT_BEEF,
+                                alternative=ALTERNATIVE_BEEF)
 # Everyday names for the default set's rows; the rows' ids and their English and Chinese labels also work.
 _FOOD_ALIASES = {
     "beef": DEFAULT_BEEF, "牛肉": DEFAULT_BEEF, "lamb": "lamb_mutton", "mutton": "lamb_mutton",
@@ -154,7 +168,8 @@ def meal_items(meals: Mapping[str, object], factor_set: FactorSet) -> list[LineI
     for meal_type, count in meals.items():
         spec = _MEALS.get(meal_type)
         if spec is None:
-            raise CalculationError(str(meal_type), f"unknown meal type (known: {', '.join(MEAL_TYPES)})")
+            raise CalculationError(str(meal_type), Message("calc.unknown_meal", "unknown meal type (known: "
+                                                           "%(known)s)", known=", ".join(MEAL_TYPES)))
         quantity = to_decimal(count, meal_type)
         if quantity:
             factor_id, label, label_zh, notes = spec
@@ -169,10 +184,11 @@ def food_item(factor_set: FactorSet, item: str, kg: object, *, beef: Factor | No
     factor = _food_index(factor_set).get(item.strip().casefold())
     if factor is None:
         if item.strip().startswith("med_"):
-            raise CalculationError("item", "the median food rows (med_*) are another method and are not mixed "
-                                           "with the default mean set")
-        raise CalculationError("item", f"unknown food {item!r} (e.g. beef, pork, chicken, fish, rice, tofu, milk, "
-                                       f"eggs, or a food factor id)")
+            raise CalculationError("item", Message("calc.food.median_refused", "the median food rows (med_*) are "
+                                                   "another method and are not mixed with the default mean set"))
+        raise CalculationError("item", Message("calc.unknown_food", "unknown food %(value)r (e.g. beef, pork, "
+                                               "chicken, fish, rice, tofu, milk, eggs, or a food factor id)",
+                                               value=item))
     notes = (FOOD_NOTE,)
     if factor.id == DEFAULT_BEEF:
         factor = beef or factor
@@ -202,8 +218,10 @@ def _beef_row(choice: str, factor_set: FactorSet) -> Factor:
     factor_id = _BEEF_CHOICES.get(choice.strip().casefold(), choice.strip())
     factor = factor_set.factors.get(factor_id)
     if factor is None or factor.category != "food" or "beef" not in factor.id or factor.id.startswith("med_"):
-        raise CalculationError("beef_factor", f"{choice!r} is not a beef row of the default food set (choose "
-                                              f"{DEFAULT_BEEF} or {ALTERNATIVE_BEEF})")
+        raise CalculationError("beef_factor", Message("calc.food.not_beef", "%(value)r is not a beef row of the "
+                                                      "default food set (choose %(default)s or %(alternative)s)",
+                                                      value=choice, default=DEFAULT_BEEF,
+                                                      alternative=ALTERNATIVE_BEEF))
     return factor
 
 
