@@ -95,11 +95,22 @@ class FoodItem:
     kg: Decimal
 
 
+HOME_PERIODS = ("month", "year")
+# The period is stated on the line, not converted: a month of home energy stays a month, beside trips and meals
+# that are counted as they were entered.
+_HOME_PERIODS = {
+    "month": (" (one month)", "（一个月）", Message("calc.home.month", "home energy of one month, as entered: not "
+                                                                 "converted to a year")),
+    "year": (" (one year)", "（一年）", Message("calc.home.year", "home energy of one year, as entered")),
+}
+
+
 @dataclass(frozen=True)
 class Home:
     province: str = ""  # ISO 3166-2 (CN-GD) or a Chinese or English name; "" for the national average
     electricity_kwh: Decimal = ZERO
     natural_gas_m3: Decimal = ZERO
+    period: str = ""  # "month" or "year": what the quantities cover, stated on each line; "" says nothing
 
 
 @dataclass(frozen=True)
@@ -227,6 +238,9 @@ def _beef_row(choice: str, factor_set: FactorSet) -> Factor:
 
 def home_items(home: Home, factor_set: FactorSet) -> list[LineItem]:
     """Home electricity by the province's grid and natural gas by the m3; errors name the home's fields."""
+    if home.period and home.period not in _HOME_PERIODS:
+        raise CalculationError("period", Message("calc.unknown_home_period", "unknown period %(value)r (known: "
+                                                 "%(known)s)", value=home.period, known=", ".join(HOME_PERIODS)))
     items = []
     kwh = to_decimal(home.electricity_kwh, "electricity_kwh")
     if kwh:
@@ -234,6 +248,10 @@ def home_items(home: Home, factor_set: FactorSet) -> list[LineItem]:
     gas = to_decimal(home.natural_gas_m3, "natural_gas_m3")
     if gas:
         items.append(fuel_item(factor_set, "natural_gas", gas, "m3"))
+    if home.period:
+        suffix, suffix_zh, note = _HOME_PERIODS[home.period]
+        items = [replace(item, activity=item.activity + suffix, activity_zh=item.activity_zh + suffix_zh,
+                         notes=(*item.notes, note)) for item in items]
     return items
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 
 _MESSAGES: dict[str, object] = {}
 
@@ -36,8 +36,22 @@ def _param(value: object) -> object:
     if isinstance(value, Decimal):
         return format_decimal(value, format="#,##0.###")
     if isinstance(value, list | tuple):
-        return "、".join(str(_param(item)) for item in value)
+        separator = "、" if str(get_locale() or "").startswith("zh") else ", "
+        return separator.join(str(_param(item)) for item in value)
+    if isinstance(value, str) and hasattr(value, "code"):  # a coded message inside a message (a cabin's name)
+        return render_text(value)
     return value
+
+
+def render_text(text: object) -> str:
+    """A message that may carry a code and params (calculators.footprint.Message) in the current locale.
+
+    Plain text, such as a stored snapshot's note written before it had a code, is returned as it is.
+    """
+    code = getattr(text, "code", None)
+    if code is None:
+        return str(text)
+    return render(code, getattr(text, "params", None), fallback=str(text))
 
 
 def render(code: str, params: Mapping | None = None, fallback: str | None = None) -> str:
