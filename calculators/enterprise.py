@@ -38,6 +38,7 @@ from calculators.footprint import (
     Footprint,
     LineItem,
     Message,
+    Name,
     dsum,
     factor_item,
     factor_unit,
@@ -252,7 +253,7 @@ def electricity_item(factor_set: FactorSet, quantity: object, unit: str = "kWh",
     else:
         note = NATIONAL_FALLBACK_NOTE if not code else Message(
             "calc.grid.national_no_provincial", "national average grid factor stands in: no provincial factor is "
-            "published for %(place)s", place=KNOWN_REGIONS[code].name_en, place_zh=KNOWN_REGIONS[code].name_zh)
+            "published for %(place)s", place=Name(KNOWN_REGIONS[code].name_en, KNOWN_REGIONS[code].name_zh))
         factor, notes = index.national, (note,)
     where = KNOWN_REGIONS[code].name_en if code else "China"
     where_zh = KNOWN_REGIONS[code].name_zh if code else "全国"

@@ -50,7 +50,7 @@ class Message(str):
     def format(self, *args: object, **kwargs: object) -> Message:
         message = str.__new__(Message, str.format(self, *args, **kwargs))
         message.code = self.code
-        message.params = {**self.params, **kwargs}
+        message.params = {**kwargs, **self.params}  # its own parameters win: they are what the text says
         return message
 
     def __reduce__(self):
@@ -61,6 +61,20 @@ def _message(code: str, text: str, params: dict) -> Message:
     message = str.__new__(Message, text)
     message.code, message.params = code, params
     return message
+
+
+class Name(str):
+    """A name in English that knows its Chinese form, for a message parameter each language writes its own way."""
+
+    zh: str
+
+    def __new__(cls, english: str, chinese: str = "") -> Name:
+        name = super().__new__(cls, english)
+        name.zh = chinese or english
+        return name
+
+    def __reduce__(self):
+        return Name, (str(self), self.zh)
 
 
 class CalculationError(ValueError):

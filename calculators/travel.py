@@ -46,6 +46,7 @@ from calculators.footprint import (
     CalculationError,
     LineItem,
     Message,
+    Name,
     UnknownPlaceError,
     div,
     factor_item,
@@ -230,9 +231,11 @@ def _route(origin: str, destination: str, flight: bool) -> Route:
             raise _UnknownEnd(end, _with_airport_suggestions(text, error)) from None
     start, end_place = places
     km = distance_km(start, end_place)
-    # Flights are labelled by airport code where one was given; ground trips always by city, never a code.
-    return Route(start, end_place, km, f"{_name(start, flight)} → {_name(end_place, flight)}",
-                 f"{_name_zh(start, flight)} → {_name_zh(end_place, flight)}",
+    # Flights are labelled by airport code where one was given; ground trips by city (a train from PVG to CAN
+    # is Shanghai → Guangzhou), except a ride to an airport of the same city, which names the airport.
+    by_city = not flight and not _same_city(start, end_place)
+    return Route(start, end_place, km, f"{_name(start, by_city)} → {_name(end_place, by_city)}",
+                 f"{_name_zh(start, by_city)} → {_name_zh(end_place, by_city)}",
                  Message("calc.great_circle", "great-circle distance %(km)s km (%(origin)s – %(destination)s)",
                          km=km, origin=start.label, destination=end_place.label))
 
@@ -264,15 +267,15 @@ def _ground_place(text: str) -> Place:
         raise
 
 
-def _name(place: Place, flight: bool) -> str:
+def _name(place: Place, by_city: bool = False) -> str:
     if place.kind == "airport":
-        return place.code if flight else place.city or place.name_en
+        return place.city or place.name_en if by_city else place.code
     return place.name_en
 
 
-def _name_zh(place: Place, flight: bool) -> str:
+def _name_zh(place: Place, by_city: bool = False) -> str:
     if place.kind == "airport":
-        return place.code if flight else place.city_zh or place.city or place.name_en
+        return place.city_zh or place.city or place.name_en if by_city else place.code
     return place.label.removeprefix(place.name_en).strip() or place.name_en
 
 
@@ -287,7 +290,7 @@ def _city_identity(place: Place) -> tuple[str, str, str]:
     # The Chinese name keeps apart cities that share a romanisation (苏州 and 宿州 are both Suzhou).
     if place.kind == "airport":
         return place.country, normalize(place.city or place.code), place.city_zh
-    return place.country, normalize(place.name_en), _name_zh(place, False)
+    return place.country, normalize(place.name_en), _name_zh(place)
 
 
 @lru_cache(maxsize=16384)
@@ -429,8 +432,8 @@ def hotel_item(factor_set: FactorSet, country: str, nights: object) -> LineItem:
             region = KNOWN_REGIONS.get(code)
             notes.append(Message("calc.hotel_stand_in", "stand-in: DESNZ publishes no hotel factor for "
                                  "%(place)s; %(factor)s stands in (as that row's note says)",
-                                 place=region.name_en if region else code, factor=factor.label_en,
-                                 place_zh=region.name_zh if region else code, factor_zh=factor.label_zh))
+                                 place=Name(region.name_en, region.name_zh) if region else code,
+                                 factor=Name(factor.label_en, factor.label_zh)))
     if factor is None:
         raise CalculationError("country", Message(
             "calc.no_hotel_factor", "no hotel factor for %(country)r in factor set %(version)s, and no stand-in is "

@@ -35,11 +35,13 @@ def is_known(code: str) -> bool:
 def _param(value: object) -> object:
     if isinstance(value, Decimal):
         return format_decimal(value, format="#,##0.###")
+    chinese = str(get_locale() or "").startswith("zh")
     if isinstance(value, list | tuple):
-        separator = "、" if str(get_locale() or "").startswith("zh") else ", "
-        return separator.join(str(_param(item)) for item in value)
+        return ("、" if chinese else ", ").join(str(_param(item)) for item in value)
     if isinstance(value, str) and hasattr(value, "code"):  # a coded message inside a message (a cabin's name)
         return render_text(value)
+    if isinstance(value, str) and hasattr(value, "zh"):  # a name that knows its Chinese form (calculators.Name)
+        return value.zh if chinese else str(value)
     return value
 
 

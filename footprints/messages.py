@@ -9,37 +9,37 @@ from core.messages import register, render
 MESSAGES = {
     # Errors of the calculators (calculators/footprint.py, travel.py, units.py, personal.py).
     "calc.error": _l("this value cannot be computed"),
-    "calc.unknown_place": _l("unknown airport or city %(value)r"),
-    "calc.unknown_place_suggest": _l("unknown airport or city %(value)r; did you mean %(suggestions)s?"),
+    "calc.unknown_place": _l("unknown airport or city '%(value)s'"),
+    "calc.unknown_place_suggest": _l("unknown airport or city '%(value)s'; did you mean %(suggestions)s?"),
     "calc.too_precise": _l("%(a)s × %(b)s has more significant digits than can be computed exactly"),
     "calc.sum_too_precise": _l("a sum has more significant digits than can be computed exactly"),
     "calc.not_a_number": _l("expected a number, got %(value)s"),
-    "calc.not_a_decimal": _l("%(value)r is not a decimal number"),
+    "calc.not_a_decimal": _l("'%(value)s' is not a decimal number"),
     "calc.not_finite": _l("%(value)s is not a finite number"),
     "calc.negative": _l("%(value)s is negative; quantities must be zero or more"),
-    "calc.unknown_mode": _l("unknown mode %(value)r (known: %(known)s)"),
-    "calc.unknown_cabin": _l("unknown cabin %(value)r (known: %(known)s)"),
-    "calc.unknown_rail_type": _l("unknown rail type %(value)r (known: %(known)s)"),
-    "calc.unknown_size": _l("unknown size %(value)r (known: %(known)s)"),
-    "calc.unknown_fuel": _l("unknown fuel %(value)r (known: %(known)s)"),
-    "calc.bad_occupancy": _l("occupancy must be a whole number of at least 1, not %(value)r"),
+    "calc.unknown_mode": _l("unknown mode '%(value)s' (known: %(known)s)"),
+    "calc.unknown_cabin": _l("unknown cabin '%(value)s' (known: %(known)s)"),
+    "calc.unknown_rail_type": _l("unknown rail type '%(value)s' (known: %(known)s)"),
+    "calc.unknown_size": _l("unknown size '%(value)s' (known: %(known)s)"),
+    "calc.unknown_fuel": _l("unknown fuel '%(value)s' (known: %(known)s)"),
+    "calc.bad_occupancy": _l("occupancy must be a whole number of at least 1, not '%(value)s'"),
     "calc.need_distance": _l("give the distance in km, or both from and to"),
     "calc.same_city_flight": _l("a flight from %(origin)s to %(destination)s does not leave the city: choose "
                                 "another destination"),
-    "calc.no_hotel_factor": _l("no hotel factor for %(country)r in factor set %(version)s, and no stand-in is "
+    "calc.no_hotel_factor": _l("no hotel factor for '%(country)s' in factor set %(version)s, and no stand-in is "
                                "named for it (countries with a factor: %(known)s)"),
-    "calc.unknown_unit": _l("unknown unit %(value)r (known: %(known)s)"),
+    "calc.unknown_unit": _l("unknown unit '%(value)s' (known: %(known)s)"),
     "calc.unit_ambiguous_ml": _l("ambiguous unit 'ml': write ML for megalitres (million litres) or L for litres"),
     "calc.unit_mismatch": _l("cannot convert %(source)s (%(source_dimension)s) to %(target)s "
                              "(%(target_dimension)s)"),
     "calc.unknown_meal": _l("unknown meal type (known: %(known)s)"),
-    "calc.unknown_food": _l("unknown food %(value)r (e.g. beef, pork, chicken, fish, rice, tofu, milk, eggs, or a "
+    "calc.unknown_food": _l("unknown food '%(value)s' (e.g. beef, pork, chicken, fish, rice, tofu, milk, eggs, or a "
                             "food factor id)"),
     "calc.food.median_refused": _l("the median food rows (med_*) are another method and are not mixed with the "
                                    "default mean set"),
-    "calc.food.not_beef": _l("%(value)r is not a beef row of the default food set (choose %(default)s or "
+    "calc.food.not_beef": _l("'%(value)s' is not a beef row of the default food set (choose %(default)s or "
                              "%(alternative)s)"),
-    "calc.unknown_home_period": _l("unknown period %(value)r (known: %(known)s)"),
+    "calc.unknown_home_period": _l("unknown period '%(value)s' (known: %(known)s)"),
     # Form and API input checks (footprints/schemas.py).
     "form.not_a_number": _l("Not a valid number."),
     "form.not_an_integer": _l("Not a valid whole number."),

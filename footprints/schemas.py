@@ -29,7 +29,7 @@ NOT_AN_INTEGER = {"invalid": Message("form.not_an_integer", "Not a valid integer
 
 
 def _between(minimum: object, maximum: object) -> Message:
-    return Message("form.between", "must be between %(min)s and %(max)s", min=minimum, max=maximum)
+    return Message("form.between", "must be between %(min)s and %(max)s", min=Decimal(minimum), max=Decimal(maximum))
 
 
 def _quantity(maximum: Decimal = BIG, metadata: dict | None = None, **kwargs) -> ma.fields.Decimal:

@@ -27,6 +27,7 @@ LEG_FIELDS = {"mode": "mode", "from": "from", "to": "to", "distance_km": "km", "
 # The attendee form's default (meetings.forms.AttendeeForm.trip): a trip is there and back unless one way is chosen.
 DEFAULT_TRIP = "return"
 HOME_FIELDS = ("province", "electricity_kwh", "natural_gas_m3", "period")
+DEFAULT_HOME_PERIOD = "month"  # people read home energy off a monthly bill
 COMPARISON_FACTOR = "land.car.average.petrol.vkm"
 _REQUEST_SCHEMA = PersonalFootprintRequestSchema()
 
@@ -88,6 +89,7 @@ def calculator_request(args, trip_rows: int = MAX_ROWS, food_rows: int = MAX_ROW
         if count:
             data["meals"][meal] = count
     home = {key: args.get(f"home-{key}", "").strip() for key in HOME_FIELDS}
+    home["period"] = home["period"] or DEFAULT_HOME_PERIOD  # what the form's period select shows at first
     if home["electricity_kwh"] or home["natural_gas_m3"]:
         data["home"] = {key: value for key, value in home.items() if value}
     if args.get("beef") == "tanzhonghui":
@@ -149,5 +151,6 @@ def calculator():
         credits=_credits(footprint) if footprint is not None else None, comparison=comparison, foods=foods,
         provinces=provinces, trip_rows=range(trip_rows), food_rows=range(food_rows), max_rows=MAX_ROWS,
         modes=TRIP_MODES, cabins=CABINS, meal_types=MEAL_TYPES, home_periods=HOME_PERIODS,
-        default_trip=DEFAULT_TRIP, sources=factor_set.sources, render_text=render_text, unit_label=unit_label,
+        default_trip=DEFAULT_TRIP, default_home_period=DEFAULT_HOME_PERIOD, sources=factor_set.sources,
+        render_text=render_text, unit_label=unit_label,
     ), status
