@@ -23,6 +23,11 @@ Choices (each is also written into the line item's notes):
 - Chinese high-speed rail uses the Beijing Jiaotong University figure (cn_hsr_full). For conventional rail,
   coach, bus, metro, tram, taxi and car no Chinese per passenger-km source was confirmed; the DESNZ rows whose
   notes name them as stand-ins are used and the line item says so.
+- Labels: a flight is "domestic" when both ends are in one country, else "international", and keeps the airport
+  codes it was given; a ground trip is labelled by its cities, never by an airport code (a train from PVG to CAN
+  is Shanghai → Guangzhou). A flight that does not leave its city (SHA to SHA, PEK to PKX) is refused.
+- Notes and errors are Messages (calculators.footprint): English text with a code and parameters, which pages
+  render in their own language.
 - Car and motorbike factors are per vehicle-km. A car's km are shared by its occupants: the quantity is the
   traveller's share, distance ÷ occupancy, in vehicle-km.
 """
