@@ -41,10 +41,10 @@ MESSAGES = {
                              "%(alternative)s)"),
     "calc.unknown_home_period": _l("unknown period '%(value)s' (known: %(known)s)"),
     # Form and API input checks (footprints/schemas.py).
-    "form.not_a_number": _l("Not a valid number."),
-    "form.not_an_integer": _l("Not a valid whole number."),
-    "form.special_number": _l("Not a valid number (NaN and infinity are not accepted)."),
-    "form.between": _l("must be between %(min)s and %(max)s"),
+    "calc.input.not_a_number": _l("Not a valid number."),
+    "calc.input.not_an_integer": _l("Not a valid whole number."),
+    "calc.input.special_number": _l("Not a valid number (NaN and infinity are not accepted)."),
+    "calc.input.between": _l("must be between %(min)s and %(max)s"),
     # Notes of line items.
     "calc.flight.uplift": _l("8%% distance uplift is inside the DESNZ factor, not added again"),
     "calc.flight.rf_on": _l("with radiative forcing (DESNZ: +70%% on the CO2 component)"),
@@ -121,12 +121,11 @@ MESSAGES = {
 }
 
 # Units of quantities and factors (factors.units.KNOWN_UNITS), as people write them.
-UNITS = {
-    "unit.kWh": _l("kWh"), "unit.MWh": _l("MWh"), "unit.GJ": _l("GJ"), "unit.TJ": _l("TJ"), "unit.m3": _l("m³"),
-    "unit.L": _l("L"), "unit.ML": _l("ML"), "unit.kg": _l("kg"), "unit.t": _l("t"),
-    "unit.passenger.km": _l("passenger-km"), "unit.vehicle.km": _l("vehicle-km"), "unit.tonne.km": _l("tonne-km"),
-    "unit.room.night": _l("room-nights"), "unit.meal": _l("meals"),
-}
+UNITS = {f"calc.unit.{unit}": label for unit, label in {
+    "kWh": _l("kWh"), "MWh": _l("MWh"), "GJ": _l("GJ"), "TJ": _l("TJ"), "m3": _l("m³"), "L": _l("L"),
+    "ML": _l("ML"), "kg": _l("kg"), "t": _l("t"), "passenger.km": _l("passenger-km"),
+    "vehicle.km": _l("vehicle-km"), "tonne.km": _l("tonne-km"), "room.night": _l("room-nights"), "meal": _l("meals"),
+}.items()}
 
 register(MESSAGES)
 register(UNITS)
@@ -134,4 +133,4 @@ register(UNITS)
 
 def unit_label(unit: str) -> str:
     """A unit in the page's language ("passenger.km" is "人公里" in Chinese); an unlisted unit as it is."""
-    return render(f"unit.{unit}", fallback=unit)
+    return render(f"calc.unit.{unit}", fallback=unit)

@@ -23,13 +23,15 @@ MEETING_TYPES = ["conference", "exhibition", "training", "banquet", "hybrid"]
 HOME_PERIODS = ["month", "year"]
 MAX_MEALS = 100000
 # Coded messages: the API sends their English text, pages render their codes in the page's language.
-NOT_A_NUMBER = {"invalid": Message("form.not_a_number", "Not a valid number."),
-                "special": Message("form.special_number", "Not a valid number (NaN and infinity are not accepted).")}
-NOT_AN_INTEGER = {"invalid": Message("form.not_an_integer", "Not a valid integer.")}
+NOT_A_NUMBER = {"invalid": Message("calc.input.not_a_number", "Not a valid number."),
+                "special": Message("calc.input.special_number",
+                                   "Not a valid number (NaN and infinity are not accepted).")}
+NOT_AN_INTEGER = {"invalid": Message("calc.input.not_an_integer", "Not a valid integer.")}
 
 
 def _between(minimum: object, maximum: object) -> Message:
-    return Message("form.between", "must be between %(min)s and %(max)s", min=Decimal(minimum), max=Decimal(maximum))
+    return Message("calc.input.between", "must be between %(min)s and %(max)s", min=Decimal(minimum),
+                   max=Decimal(maximum))
 
 
 def _quantity(maximum: Decimal = BIG, metadata: dict | None = None, **kwargs) -> ma.fields.Decimal:
