@@ -37,6 +37,8 @@ from calculators.footprint import (
     CalculationError,
     Footprint,
     LineItem,
+    Message,
+    Name,
     dsum,
     factor_item,
     factor_unit,
@@ -53,8 +55,10 @@ GRID_BASES = ("provincial", "reporting")
 SCOPE2_METHODS = ("location", "market")
 GWP_BASES = ("AR5", "AR4", "AR6")
 
-ELECTRICITY_NOTE = "MEE & NBS provincial average grid factor, location-based, CO2 only"
-NATIONAL_FALLBACK_NOTE = "national average grid factor stands in: {reason}"
+ELECTRICITY_NOTE = Message("calc.grid.provincial", "MEE & NBS provincial average grid factor, location-based, CO2 "
+                                                  "only")
+NATIONAL_FALLBACK_NOTE = Message("calc.grid.national_no_province", "national average grid factor stands in: no "
+                                                                   "province given")
 REPORTING_NOTE = ("MEE's national grid factor for 2023-2025 enterprise reporting (2022 data), chosen by the "
                   "caller; not this service's default location-based factor")
 RESIDUAL_NOTE = ("market-based: residual-mix stand-in, the national average excluding market-traded non-fossil "
@@ -247,9 +251,10 @@ def electricity_item(factor_set: FactorSet, quantity: object, unit: str = "kWh",
     elif code in index.provincial:
         factor, notes = index.provincial[code], (ELECTRICITY_NOTE,)
     else:
-        reason = "no province given" if not code else \
-            f"no provincial factor is published for {KNOWN_REGIONS[code].name_en}"
-        factor, notes = index.national, (NATIONAL_FALLBACK_NOTE.format(reason=reason),)
+        note = NATIONAL_FALLBACK_NOTE if not code else Message(
+            "calc.grid.national_no_provincial", "national average grid factor stands in: no provincial factor is "
+            "published for %(place)s", place=Name(KNOWN_REGIONS[code].name_en, KNOWN_REGIONS[code].name_zh))
+        factor, notes = index.national, (note,)
     where = KNOWN_REGIONS[code].name_en if code else "China"
     where_zh = KNOWN_REGIONS[code].name_zh if code else "全国"
     return factor_item(factor, kwh, f"Electricity, {where} grid", f"电力，{where_zh}电网", notes=notes)
@@ -287,8 +292,9 @@ _FUEL_ALIASES = {"gas": "natural_gas", "天然气": "natural_gas", "柴油": "di
                  "汽油": "gasoline", "液化石油气": "lpg", "coal": "raw_coal", "原煤": "raw_coal", "燃料油": "fuel_oil"}
 _FUEL_ZH = {"natural_gas": "天然气", "diesel": "柴油", "gasoline": "汽油", "lpg": "液化石油气", "raw_coal": "原煤",
             "fuel_oil": "燃料油", "bituminous_coal": "烟煤"}
-CN_FUEL_NOTE = ("Chinese stated CO2 coefficient (third-party document; attribution to GB/T 32150 not "
-                "confirmed), CO2 only")
+CN_FUEL_NOTE = Message("calc.fuel.cn", "Chinese stated CO2 coefficient (third-party document; attribution to "
+                                      "GB/T 32150 not confirmed), CO2 only")
+OILFIELD_GAS_NOTE = Message("calc.fuel.oilfield_gas", "the source labels this row 油田天然气 (oilfield gas)")
 IPCC_FUEL_NOTE = "IPCC 2006 default CO2 factor per TJ (net calorific value basis), CO2 only"
 
 
@@ -319,7 +325,7 @@ def fuel_item(factor_set: FactorSet, fuel: str, quantity: object, unit: str, *,
             value = convert(amount, symbol, physical_unit)
         notes.append(CN_FUEL_NOTE)
         if name == "natural_gas":
-            notes.append("the source labels this row 油田天然气 (oilfield gas)")
+            notes.append(OILFIELD_GAS_NOTE)
     return factor_item(factor, value, f"{name.replace('_', ' ').capitalize()} burned, {amount} {symbol}",
                        f"{_FUEL_ZH[name]}燃烧，{amount} {symbol}", notes=tuple(notes))
 

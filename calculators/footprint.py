@@ -31,13 +31,71 @@ _EXACT = Context(prec=120, traps=[InvalidOperation, DivisionByZero, Overflow, In
 _DIVISION = Context(prec=28, traps=[InvalidOperation, DivisionByZero, Overflow])
 
 
+class Message(str):
+    """English text that also carries a code and its parameters, so that each page can say it in its language.
+
+    It is a str, so the API, stored snapshots and logs keep the English text unchanged; the web layer renders
+    `code` with `params` through the catalogs (core.messages). `format()` keeps the code, so marshmallow, which
+    formats its error messages, can carry one too.
+    """
+
+    code: str
+    params: dict
+
+    def __new__(cls, code: str, template: str, **params: object) -> Message:
+        message = super().__new__(cls, template % params if params else template)
+        message.code = code
+        message.params = params
+        return message
+
+    def format(self, *args: object, **kwargs: object) -> Message:
+        message = str.__new__(Message, str.format(self, *args, **kwargs))
+        message.code = self.code
+        message.params = {**kwargs, **self.params}  # its own parameters win: they are what the text says
+        return message
+
+    def __reduce__(self):
+        return _message, (self.code, str(self), self.params)
+
+
+def _message(code: str, text: str, params: dict) -> Message:
+    message = str.__new__(Message, text)
+    message.code, message.params = code, params
+    return message
+
+
+class Name(str):
+    """A name in English that knows its Chinese form, for a message parameter each language writes its own way."""
+
+    zh: str
+
+    def __new__(cls, english: str, chinese: str = "") -> Name:
+        name = super().__new__(cls, english)
+        name.zh = chinese or english
+        return name
+
+    def __reduce__(self):
+        return Name, (str(self), self.zh)
+
+
 class CalculationError(ValueError):
-    """An input a calculator cannot compute; `field` is a JSON path such as "legs[0].from"."""
+    """An input a calculator cannot compute; `field` is a JSON path such as "legs[0].from".
+
+    `message` is English; when it is a Message its code and parameters let a page say it in its language.
+    """
 
     def __init__(self, field: str, message: str):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}" if field else message)
+
+    @property
+    def code(self) -> str:
+        return getattr(self.message, "code", "calc.error")
+
+    @property
+    def params(self) -> dict:
+        return getattr(self.message, "params", {})
 
     def at(self, path: str) -> CalculationError:
         """The same error with its field inside `path`: "from" at "legs[0]" is "legs[0].from".
@@ -58,8 +116,13 @@ class UnknownPlaceError(CalculationError):
     def __init__(self, field: str, value: str, suggestions: tuple[str, ...] = ()):
         self.value = value
         self.suggestions = tuple(suggestions)
-        hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(field, f"unknown airport or city {value!r}{hint}")
+        if self.suggestions:
+            message = Message("calc.unknown_place_suggest", "unknown airport or city %(value)r; did you mean "
+                              "%(suggestions)s?", value=value, suggestions=", ".join(self.suggestions))
+            message.params["suggestions"] = self.suggestions  # a list, so each language joins it its own way
+        else:
+            message = Message("calc.unknown_place", "unknown airport or city %(value)r", value=value)
+        super().__init__(field, message)
 
 
 def mul(a: Decimal, b: Decimal) -> Decimal:
@@ -67,7 +130,8 @@ def mul(a: Decimal, b: Decimal) -> Decimal:
     try:
         return _EXACT.multiply(a, b)
     except Inexact:
-        raise CalculationError("", f"{a} × {b} has more significant digits than can be computed exactly") from None
+        raise CalculationError("", Message("calc.too_precise", "%(a)s × %(b)s has more significant digits than can be "
+                                            "computed exactly", a=a, b=b)) from None
 
 
 def dsum(values: Iterable[Decimal]) -> Decimal:
@@ -78,7 +142,8 @@ def dsum(values: Iterable[Decimal]) -> Decimal:
         for value in values:
             total = add(total, value)
     except Inexact:
-        raise CalculationError("", "a sum has more significant digits than can be computed exactly") from None
+        raise CalculationError("", Message("calc.sum_too_precise", "a sum has more significant digits than can be "
+                                                                "computed exactly")) from None
     return total
 
 
@@ -113,22 +178,26 @@ def to_decimal(value: object, field: str) -> Decimal:
     if type(value) is Decimal:
         number = value
     elif isinstance(value, bool) or value is None:
-        raise CalculationError(field, f"expected a number, got {value!r}")
+        raise CalculationError(field, Message("calc.not_a_number", "expected a number, got %(value)s",
+                                              value=repr(value)))
     elif isinstance(value, int | str):
         try:
             number = Decimal(value.strip() if isinstance(value, str) else value)
         except InvalidOperation:
-            raise CalculationError(field, f"{value!r} is not a decimal number") from None
+            raise CalculationError(field, Message("calc.not_a_decimal", "%(value)r is not a decimal number",
+                                                  value=value)) from None
     elif isinstance(value, float):
         number = Decimal(repr(value))
     elif isinstance(value, Decimal):
         number = Decimal(value)
     else:
-        raise CalculationError(field, f"expected a number, got {type(value).__name__}")
+        raise CalculationError(field, Message("calc.not_a_number", "expected a number, got %(value)s",
+                                              value=type(value).__name__))
     if not number.is_finite():
-        raise CalculationError(field, f"{value} is not a finite number")
+        raise CalculationError(field, Message("calc.not_finite", "%(value)s is not a finite number", value=str(value)))
     if number < 0:
-        raise CalculationError(field, f"{value} is negative; quantities must be zero or more")
+        raise CalculationError(field, Message("calc.negative", "%(value)s is negative; quantities must be zero or more",
+                                              value=str(value)))
     return number
 
 

@@ -23,7 +23,17 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from calculators.enterprise import electricity_item, fuel_item
-from calculators.footprint import ZERO, CalculationError, Footprint, LineItem, factor_item, mul, scaled, to_decimal
+from calculators.footprint import (
+    ZERO,
+    CalculationError,
+    Footprint,
+    LineItem,
+    Message,
+    factor_item,
+    mul,
+    scaled,
+    to_decimal,
+)
 from calculators.travel import Leg, hotel_item, leg_item
 from factors import Factor, FactorSet
 
@@ -39,16 +49,19 @@ _MEALS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "beef_lamb": (("cn_meal.beef", "ademe_repas_boeuf"), "Beef or lamb meals", "牛羊肉餐"),
     "fish": (("cn_meal.fish", "impactco2_repas_poisson_blanc"), "Fish meals", "鱼肉餐"),
 }
-MEAL_NOTE = ("Chinese recipe meal (the default meal set): grams from 中国居民平衡膳食宝塔（2022） × Poore & Nemecek "
-             "per-kg factors; the row lists its recipe")
-_MEAL_SET_NOTES = {"cn_meal.": MEAL_NOTE, "": "ADEME Base Carbone meal via Impact CO2 (the default meal set)"}
-_MEAL_ROW_NOTES: dict[str, tuple[str, ...]] = {
-    "cn_meal.beef": ("beef or lamb: the beef meal, the higher of the two (cn_meal.lamb is the lamb meal)",),
-    "meal.pork_standin": ("stand-in: the default meal set publishes no pork meal; its chicken meal stands in (the "
-                          "row's note says so)",),
-    "ademe_repas_boeuf": ("lamb: the beef meal stands in (the default meal set has no lamb meal)",),
-    "impactco2_repas_poisson_blanc": ("fish meal: white fish, the higher of the set's two fish meals, so an "
-                                      "unspecified fish meal is not understated",),
+MEAL_NOTE = Message("calc.meal.chinese_recipe", "Chinese recipe meal (the default meal set): grams from "
+                    "中国居民平衡膳食宝塔（2022） × Poore & Nemecek per-kg factors; the row lists its recipe")
+_MEAL_SET_NOTES = {"cn_meal.": MEAL_NOTE,
+                   "": Message("calc.meal.ademe", "ADEME Base Carbone meal via Impact CO2 (the default meal set)")}
+_MEAL_ROW_NOTES: dict[str, tuple[Message, ...]] = {
+    "cn_meal.beef": (Message("calc.meal.beef_for_lamb", "beef or lamb: the beef meal, the higher of the two "
+                             "(cn_meal.lamb is the lamb meal)"),),
+    "meal.pork_standin": (Message("calc.meal.pork_stand_in", "stand-in: the default meal set publishes no pork meal; "
+                                  "its chicken meal stands in (the row's note says so)"),),
+    "ademe_repas_boeuf": (Message("calc.meal.lamb_stand_in", "lamb: the beef meal stands in (the default meal set "
+                                  "has no lamb meal)"),),
+    "impactco2_repas_poisson_blanc": (Message("calc.meal.fish", "fish meal: white fish, the higher of the set's two "
+                                              "fish meals, so an unspecified fish meal is not understated"),),
 }
 
 
@@ -56,7 +69,8 @@ def meal_factor(factor_set: FactorSet, meal_type: str) -> Factor:
     """The factor of a meal type in this factor set: its default meal set's row."""
     spec = _MEALS.get(meal_type)
     if spec is None:
-        raise CalculationError(str(meal_type), f"unknown meal type (known: {', '.join(MEAL_TYPES)})")
+        raise CalculationError(str(meal_type), Message("calc.unknown_meal", "unknown meal type (known: %(known)s)",
+                                                       known=", ".join(MEAL_TYPES)))
     for factor_id in spec[0]:
         if factor_id in factor_set.factors:
             return factor_set.factors[factor_id]
@@ -67,13 +81,17 @@ DEFAULT_BEEF = "beef_beef_herd"
 ALTERNATIVE_BEEF = "food.beef_tanzhonghui"
 _BEEF_CHOICES = {"": DEFAULT_BEEF, "poore_nemecek": DEFAULT_BEEF, "tanzhonghui": ALTERNATIVE_BEEF,
                  "碳中惠": ALTERNATIVE_BEEF, "碳中汇": ALTERNATIVE_BEEF}
-FOOD_NOTE = "Poore & Nemecek (2018) global mean, losses included (Our World in Data)"
-BEEF_DEFAULT_NOTE = (f"beef: default row {DEFAULT_BEEF} (Poore & Nemecek mean: peer-reviewed, published boundary, "
-                     f"one method for all foods); the 碳中惠 calculator's value ({ALTERNATIVE_BEEF}, 辽宁碳中汇 "
-                     f"platform, about a fifth of it) can be chosen instead")
-BEEF_ALTERNATIVE_NOTE = (f"beef: alternative row {ALTERNATIVE_BEEF} (碳中惠 calculator of the 辽宁碳中汇 platform, as "
-                         f"reported by 辽宁日报) chosen instead of the default {DEFAULT_BEEF}; that calculator's "
-                         f"method and boundary are unpublished, so its five-fold difference is unexplained")
+FOOD_NOTE = Message("calc.food.poore_nemecek", "Poore & Nemecek (2018) global mean, losses included (Our World in "
+                                              "Data)")
+BEEF_DEFAULT_NOTE = Message("calc.food.beef_default", "beef: default row %(default)s (Poore & Nemecek mean: "
+                            "peer-reviewed, published boundary, one method for all foods); the 碳中惠 calculator's "
+                            "value (%(alternative)s, 辽宁碳中汇 platform, about a fifth of it) can be chosen instead",
+                            default=DEFAULT_BEEF, alternative=ALTERNATIVE_BEEF)
+BEEF_ALTERNATIVE_NOTE = Message("calc.food.beef_alternative", "beef: alternative row %(alternative)s (碳中惠 "
+                                "calculator of the 辽宁碳中汇 platform, as reported by 辽宁日报) chosen instead of the "
+                                "default %(default)s; that calculator's method and boundary are unpublished, so its "
+                                "five-fold difference is unexplained", default=DEFAULT_BEEF,
+                                alternative=ALTERNATIVE_BEEF)
 # Everyday names for the default set's rows; the rows' ids and their English and Chinese labels also work.
 _FOOD_ALIASES = {
     "beef": DEFAULT_BEEF, "牛肉": DEFAULT_BEEF, "lamb": "lamb_mutton", "mutton": "lamb_mutton",
@@ -101,11 +119,22 @@ class FoodItem:
     kg: Decimal
 
 
+HOME_PERIODS = ("month", "year")
+# The period is stated on the line, not converted: a month of home energy stays a month, beside trips and meals
+# that are counted as they were entered.
+_HOME_PERIODS = {
+    "month": (" (one month)", "（一个月）", Message("calc.home.month", "home energy of one month, as entered: not "
+                                                                 "converted to a year")),
+    "year": (" (one year)", "（一年）", Message("calc.home.year", "home energy of one year, as entered")),
+}
+
+
 @dataclass(frozen=True)
 class Home:
     province: str = ""  # ISO 3166-2 (CN-GD) or a Chinese or English name; "" for the national average
     electricity_kwh: Decimal = ZERO
     natural_gas_m3: Decimal = ZERO
+    period: str = ""  # "month" or "year": what the quantities cover, stated on each line; "" says nothing
 
 
 @dataclass(frozen=True)
@@ -188,10 +217,11 @@ def food_item(factor_set: FactorSet, item: str, kg: object, *, beef: Factor | No
     factor = _food_index(factor_set).get(item.strip().casefold())
     if factor is None:
         if item.strip().startswith("med_"):
-            raise CalculationError("item", "the median food rows (med_*) are another method and are not mixed "
-                                           "with the default mean set")
-        raise CalculationError("item", f"unknown food {item!r} (e.g. beef, pork, chicken, fish, rice, tofu, milk, "
-                                       f"eggs, or a food factor id)")
+            raise CalculationError("item", Message("calc.food.median_refused", "the median food rows (med_*) are "
+                                                   "another method and are not mixed with the default mean set"))
+        raise CalculationError("item", Message("calc.unknown_food", "unknown food %(value)r (e.g. beef, pork, "
+                                               "chicken, fish, rice, tofu, milk, eggs, or a food factor id)",
+                                               value=item))
     notes = (FOOD_NOTE,)
     if factor.id == DEFAULT_BEEF:
         factor = beef or factor
@@ -221,13 +251,18 @@ def _beef_row(choice: str, factor_set: FactorSet) -> Factor:
     factor_id = _BEEF_CHOICES.get(choice.strip().casefold(), choice.strip())
     factor = factor_set.factors.get(factor_id)
     if factor is None or factor.category != "food" or "beef" not in factor.id or factor.id.startswith("med_"):
-        raise CalculationError("beef_factor", f"{choice!r} is not a beef row of the default food set (choose "
-                                              f"{DEFAULT_BEEF} or {ALTERNATIVE_BEEF})")
+        raise CalculationError("beef_factor", Message("calc.food.not_beef", "%(value)r is not a beef row of the "
+                                                      "default food set (choose %(default)s or %(alternative)s)",
+                                                      value=choice, default=DEFAULT_BEEF,
+                                                      alternative=ALTERNATIVE_BEEF))
     return factor
 
 
 def home_items(home: Home, factor_set: FactorSet) -> list[LineItem]:
     """Home electricity by the province's grid and natural gas by the m3; errors name the home's fields."""
+    if home.period and home.period not in _HOME_PERIODS:
+        raise CalculationError("period", Message("calc.unknown_home_period", "unknown period %(value)r (known: "
+                                                 "%(known)s)", value=home.period, known=", ".join(HOME_PERIODS)))
     items = []
     kwh = to_decimal(home.electricity_kwh, "electricity_kwh")
     if kwh:
@@ -235,6 +270,10 @@ def home_items(home: Home, factor_set: FactorSet) -> list[LineItem]:
     gas = to_decimal(home.natural_gas_m3, "natural_gas_m3")
     if gas:
         items.append(fuel_item(factor_set, "natural_gas", gas, "m3"))
+    if home.period:
+        suffix, suffix_zh, note = _HOME_PERIODS[home.period]
+        items = [replace(item, activity=item.activity + suffix, activity_zh=item.activity_zh + suffix_zh,
+                         notes=(*item.notes, note)) for item in items]
     return items
 
 

@@ -23,6 +23,11 @@ Choices (each is also written into the line item's notes):
 - Chinese high-speed rail uses the Beijing Jiaotong University figure (cn_hsr_full). For conventional rail,
   coach, bus, metro, tram, taxi and car no Chinese per passenger-km source was confirmed; the DESNZ rows whose
   notes name them as stand-ins are used and the line item says so.
+- Labels: a flight is "domestic" when both ends are in one country, else "international", and keeps the airport
+  codes it was given; a ground trip is labelled by its cities, never by an airport code (a train from PVG to CAN
+  is Shanghai → Guangzhou). A flight that does not leave its city (SHA to SHA, PEK to PKX) is refused.
+- Notes and errors are Messages (calculators.footprint): English text with a code and parameters, which pages
+  render in their own language.
 - Car and motorbike factors are per vehicle-km. A car's km are shared by its occupants: the quantity is the
   traveller's share, distance ÷ occupancy, in vehicle-km.
 """
@@ -33,10 +38,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from calculators.distance import Place, UnknownPlace, distance_km, find_airport, find_city, resolve_place
+from calculators.distance import (
+    Place,
+    UnknownPlace,
+    distance_km,
+    find_airport,
+    find_city,
+    normalize,
+    resolve_place,
+)
 from calculators.footprint import (
     CalculationError,
     LineItem,
+    Message,
+    Name,
     UnknownPlaceError,
     div,
     factor_item,
@@ -64,48 +79,65 @@ SHORT_HAUL_FROM_UK = frozenset({
 TWO = Decimal(2)
 CABIN_ZH = {"economy": "经济舱", "premium_economy": "超级经济舱", "business": "公务舱", "first": "头等舱"}
 
-UPLIFT_NOTE = "8% distance uplift is inside the DESNZ factor, not added again"
-RF_ON_NOTE = "with radiative forcing (DESNZ: +70% on the CO2 component)"
-RF_OFF_NOTE = "without radiative forcing: direct effects only (radiative forcing switched off)"
-ROUND_TRIP_NOTE = "round trip: twice the one-way distance"
-NO_DETOUR_NOTE = ("great-circle distance, no detour factor applied (no citable road/rail detour factor for "
-                  "China was found), so the real route is likely longer")
+# Notes and errors are Messages: English text with a code and parameters that pages render in their language.
+UPLIFT_NOTE = Message("calc.flight.uplift", "8% distance uplift is inside the DESNZ factor, not added again")
+RF_ON_NOTE = Message("calc.flight.rf_on", "with radiative forcing (DESNZ: +70% on the CO2 component)")
+RF_OFF_NOTE = Message("calc.flight.rf_off", "without radiative forcing: direct effects only (radiative forcing "
+                                            "switched off)")
+ROUND_TRIP_NOTE = Message("calc.round_trip", "round trip: twice the one-way distance")
+NO_DETOUR_NOTE = Message("calc.no_detour", "great-circle distance, no detour factor applied (no citable "
+                                           "road/rail detour factor for China was found), so the real route is "
+                                           "likely longer")
 _HAUL_NOTES = {
-    "domestic": "haul: UK domestic (both ends in the UK; DESNZ 'Haul definition')",
-    "short": "haul: short-haul, to/from the UK within Europe (DESNZ 'Haul definition' territories)",
-    "long": "haul: long-haul, to/from the UK outside Europe (DESNZ 'Haul definition')",
-    "intl": ("haul: international, to/from non-UK (DESNZ defines its bands for UK routes only; this factor is "
-             "its average of short- and long-haul)"),
-    "cn": ("haul: Chinese domestic flight, DESNZ 'international, to/from non-UK' factor (DESNZ 'domestic' "
-           "means within the UK; the Chinese civil-aviation figure cn_air_flight is CO2 only, without radiative "
-           "forcing, and kept for comparison only)"),
-    "distance": ("haul: route given by distance only, assumed not to touch the UK: DESNZ 'international, "
-                 "to/from non-UK' factor"),
+    "domestic": Message("calc.haul.uk_domestic", "haul: UK domestic (both ends in the UK; DESNZ 'Haul "
+                                                 "definition')"),
+    "short": Message("calc.haul.short", "haul: short-haul, to/from the UK within Europe (DESNZ 'Haul definition' "
+                                        "territories)"),
+    "long": Message("calc.haul.long", "haul: long-haul, to/from the UK outside Europe (DESNZ 'Haul definition')"),
+    "intl": Message("calc.haul.intl", "haul: international, to/from non-UK (DESNZ defines its bands for UK routes "
+                                      "only; this factor is its average of short- and long-haul)"),
+    "cn": Message("calc.haul.cn", "haul: Chinese domestic flight, DESNZ 'international, to/from non-UK' factor "
+                                  "(DESNZ 'domestic' means within the UK; the Chinese civil-aviation figure "
+                                  "cn_air_flight is CO2 only, without radiative forcing, and kept for comparison "
+                                  "only)"),
+    "distance": Message("calc.haul.distance", "haul: route given by distance only, assumed not to touch the UK: "
+                                              "DESNZ 'international, to/from non-UK' factor"),
 }
+# Flight labels by haul: both ends in one country is a domestic flight; a route given by distance says neither.
+_FLIGHT_LABELS = {"domestic": ("Domestic flight", "国内航班"), "cn": ("Domestic flight", "国内航班"),
+                  "short": ("International flight", "国际航班"), "long": ("International flight", "国际航班"),
+                  "intl": ("International flight", "国际航班"), "distance": ("Flight", "航班")}
 # (row used, note) for the cabin classes a haul lacks.
 _CABIN_STAND_INS = {
     ("domestic", "economy"): "avg", ("domestic", "premium_economy"): "avg", ("domestic", "business"): "avg",
     ("domestic", "first"): "avg", ("short", "premium_economy"): "economy", ("short", "first"): "business",
 }
-_ROW_NAMES = {"avg": "average passenger", "economy": "economy", "business": "business"}
+CABIN_NAMES = {cabin: Message(f"calc.cabin.{cabin}", cabin.replace("_", " ")) for cabin in CABINS}
+_ROW_NAMES = {"avg": Message("calc.cabin.avg", "average passenger"), "economy": CABIN_NAMES["economy"],
+              "business": CABIN_NAMES["business"]}
 
 # Ground modes: (factor id, note). The notes repeat what the rows' own notes say about standing in.
 _GROUND = {
-    ("rail", "high_speed"): ("cn_hsr_full", "China high-speed rail, full process (traction, stations, "
-                                            "maintenance; construction excluded), CO2 only"),
-    ("rail", "conventional"): ("land.rail.national", "stand-in: DESNZ UK national rail for Chinese conventional "
-                                                     "rail (no per passenger-km source was confirmed)"),
-    ("coach", ""): ("land.bus.coach", "stand-in: DESNZ UK coach for intercity coaches in China (no Chinese "
-                                      "per passenger-km source was confirmed)"),
-    ("bus", ""): ("land.bus.average_local", "stand-in: DESNZ UK average local bus for urban buses in China "
-                                            "(no Chinese per passenger-km source was confirmed)"),
-    ("metro", ""): ("land.rail.london_underground", "stand-in: DESNZ London Underground for metro (地铁) in "
-                                                    "China (no Chinese per passenger-km metro factor was "
-                                                    "confirmed)"),
-    ("tram", ""): ("land.rail.light_rail_tram", "stand-in: DESNZ UK light rail and tram for light rail and "
-                                                "trams in China (no Chinese source was confirmed)"),
-    ("taxi", ""): ("land.taxi.regular.pkm", "stand-in: DESNZ UK regular taxi, per passenger, for taxis in "
-                                            "China (no Chinese source was confirmed)"),
+    ("rail", "high_speed"): ("cn_hsr_full", Message("calc.ground.hsr", "China high-speed rail, full process "
+                                                    "(traction, stations, maintenance; construction excluded), CO2 "
+                                                    "only")),
+    ("rail", "conventional"): ("land.rail.national", Message("calc.ground.rail", "stand-in: DESNZ UK national rail "
+                                                             "for Chinese conventional rail (no per passenger-km "
+                                                             "source was confirmed)")),
+    ("coach", ""): ("land.bus.coach", Message("calc.ground.coach", "stand-in: DESNZ UK coach for intercity coaches "
+                                              "in China (no Chinese per passenger-km source was confirmed)")),
+    ("bus", ""): ("land.bus.average_local", Message("calc.ground.bus", "stand-in: DESNZ UK average local bus for "
+                                                    "urban buses in China (no Chinese per passenger-km source was "
+                                                    "confirmed)")),
+    ("metro", ""): ("land.rail.london_underground", Message("calc.ground.metro", "stand-in: DESNZ London "
+                                                            "Underground for metro (地铁) in China (no Chinese per "
+                                                            "passenger-km metro factor was confirmed)")),
+    ("tram", ""): ("land.rail.light_rail_tram", Message("calc.ground.tram", "stand-in: DESNZ UK light rail and "
+                                                        "tram for light rail and trams in China (no Chinese source "
+                                                        "was confirmed)")),
+    ("taxi", ""): ("land.taxi.regular.pkm", Message("calc.ground.taxi", "stand-in: DESNZ UK regular taxi, per "
+                                                    "passenger, for taxis in China (no Chinese source was "
+                                                    "confirmed)")),
 }
 _MODE_LABELS = {
     ("rail", "high_speed"): ("High-speed rail", "高铁"), ("rail", "conventional"): ("Conventional rail", "普速列车"),
@@ -113,10 +145,18 @@ _MODE_LABELS = {
     ("tram", ""): ("Tram / light rail", "有轨电车/轻轨"), ("taxi", ""): ("Taxi", "出租车"),
     ("car", ""): ("Car", "小汽车"), ("motorbike", ""): ("Motorbike", "摩托车"),
 }
-CAR_STAND_IN_NOTE = ("stand-in: DESNZ UK car factor for cars in China (no Chinese source was confirmed); DESNZ "
-                     "publishes cars per vehicle-km only")
-ELECTRIC_CAR_NOTE = "DESNZ electric-car factors include the UK grid electricity used"
-MOTORBIKE_NOTE = "DESNZ motorbike factor, per vehicle-km (no per passenger-km factor is published)"
+CAR_STAND_IN_NOTE = Message("calc.car.stand_in", "stand-in: DESNZ UK car factor for cars in China (no Chinese "
+                                                 "source was confirmed); DESNZ publishes cars per vehicle-km only")
+ELECTRIC_CAR_NOTE = Message("calc.car.electric", "DESNZ electric-car factors include the UK grid electricity used")
+MOTORBIKE_NOTE = Message("calc.motorbike", "DESNZ motorbike factor, per vehicle-km (no per passenger-km factor is "
+                                           "published)")
+CAR_ONE_OCCUPANT_NOTE = Message("calc.car.one_occupant", "per vehicle-km factor, one occupant: the whole "
+                                                         "vehicle's km")
+
+
+def _unknown(code: str, what: str, value: object, known: tuple[str, ...]) -> Message:
+    return Message(code, "unknown %(what)s %(value)r (known: %(known)s)", what=what, value=value,
+                   known=", ".join(known))
 
 
 @dataclass(frozen=True)
@@ -196,9 +236,13 @@ def _route(origin: str, destination: str, flight: bool) -> Route:
             raise _UnknownEnd(end, _with_airport_suggestions(text, error)) from None
     start, end_place = places
     km = distance_km(start, end_place)
-    return Route(start, end_place, km, f"{_name(start)} → {_name(end_place)}",
-                 f"{_name_zh(start)} → {_name_zh(end_place)}",
-                 f"great-circle distance {km} km ({start.label} – {end_place.label})")
+    # Flights are labelled by airport code where one was given; ground trips by city (a train from PVG to CAN
+    # is Shanghai → Guangzhou), except a ride to an airport of the same city, which names the airport.
+    by_city = not flight and not _same_city(start, end_place)
+    return Route(start, end_place, km, f"{_name(start, by_city)} → {_name(end_place, by_city)}",
+                 f"{_name_zh(start, by_city)} → {_name_zh(end_place, by_city)}",
+                 Message("calc.great_circle", "great-circle distance %(km)s km (%(origin)s – %(destination)s)",
+                         km=km, origin=start.label, destination=end_place.label))
 
 
 def _with_airport_suggestions(text: str, error: UnknownPlace) -> UnknownPlace:
@@ -228,14 +272,30 @@ def _ground_place(text: str) -> Place:
         raise
 
 
-def _name(place: Place) -> str:
-    return place.code if place.kind == "airport" else place.name_en
-
-
-def _name_zh(place: Place) -> str:
+def _name(place: Place, by_city: bool = False) -> str:
     if place.kind == "airport":
-        return place.code
+        return place.city or place.name_en if by_city else place.code
+    return place.name_en
+
+
+def _name_zh(place: Place, by_city: bool = False) -> str:
+    if place.kind == "airport":
+        return place.city_zh or place.city or place.name_en if by_city else place.code
     return place.label.removeprefix(place.name_en).strip() or place.name_en
+
+
+def _same_city(a: Place, b: Place) -> bool:
+    """Both ends in one city: the same place, two airports of one city, or a city and one of its airports."""
+    if a.code == b.code:
+        return True
+    return _city_identity(a) == _city_identity(b)
+
+
+def _city_identity(place: Place) -> tuple[str, str, str]:
+    # The Chinese name keeps apart cities that share a romanisation (苏州 and 宿州 are both Suzhou).
+    if place.kind == "airport":
+        return place.country, normalize(place.city or place.code), place.city_zh
+    return place.country, normalize(place.name_en), _name_zh(place)
 
 
 @lru_cache(maxsize=16384)
@@ -244,7 +304,7 @@ def _leg_spec(leg: Leg, radiative_forcing: bool) -> _LegSpec:
     if leg.mode == "flight":
         return _flight(leg, radiative_forcing)
     if leg.mode not in MODES:
-        raise CalculationError("mode", f"unknown mode {leg.mode!r} (known: {', '.join(MODES)})")
+        raise CalculationError("mode", _unknown("calc.unknown_mode", "mode", leg.mode, MODES))
     return _ground(leg)
 
 
@@ -266,11 +326,11 @@ def _leg_distance(leg: Leg, flight: bool) -> tuple[Decimal, Route | None, list[s
     route_ = route(leg.origin, leg.destination, flight=flight) if leg.origin and leg.destination else None
     if leg.distance_km is not None:
         km = to_decimal(leg.distance_km, "distance_km")
-        return km, route_, [f"distance as given: {km} km"]
+        return km, route_, [Message("calc.distance_given", "distance as given: %(km)s km", km=km)]
     if route_ is not None:
         return route_.km, route_, [route_.distance_note] if flight else [route_.distance_note, NO_DETOUR_NOTE]
     field = "distance_km" if not (leg.origin or leg.destination) else ("to" if leg.origin else "from")
-    raise CalculationError(field, "give distance_km, or both from and to")
+    raise CalculationError(field, Message("calc.need_distance", "give distance_km, or both from and to"))
 
 
 def _trip(leg: Leg, km: Decimal, notes: list[str]) -> tuple[Decimal, str, str]:
@@ -282,21 +342,27 @@ def _trip(leg: Leg, km: Decimal, notes: list[str]) -> tuple[Decimal, str, str]:
 
 def _flight(leg: Leg, radiative_forcing: bool) -> _LegSpec:
     if leg.cabin not in CABINS:
-        raise CalculationError("cabin", f"unknown cabin {leg.cabin!r} (known: {', '.join(CABINS)})")
+        raise CalculationError("cabin", _unknown("calc.unknown_cabin", "cabin", leg.cabin, CABINS))
     km, route_, notes = _leg_distance(leg, True)
+    if route_ is not None and _same_city(route_.origin, route_.destination):
+        raise CalculationError("to", Message("calc.same_city_flight", "a flight from %(origin)s to %(destination)s "
+                                             "does not leave the city: choose another destination",
+                                             origin=route_.origin.label, destination=route_.destination.label))
     haul = _haul(route_)
     row = _CABIN_STAND_INS.get((haul, leg.cabin), leg.cabin)
     notes += [UPLIFT_NOTE, RF_ON_NOTE if radiative_forcing else RF_OFF_NOTE, _HAUL_NOTES[haul]]
     if row != leg.cabin:
-        notes.append(f"stand-in: DESNZ publishes no {leg.cabin.replace('_', ' ')} factor for this haul; "
-                     f"its {_ROW_NAMES[row]} factor stands in")
+        notes.append(Message("calc.cabin_stand_in", "stand-in: DESNZ publishes no %(cabin)s factor for this "
+                             "haul; its %(row)s factor stands in", cabin=CABIN_NAMES[leg.cabin],
+                             row=_ROW_NAMES[row]))
     band = "intl" if haul in ("cn", "intl", "distance") else haul
     quantity, trip, trip_zh = _trip(leg, km, notes)
     where = f" {route_.label}" if route_ else ""
     where_zh = f" {route_.label_zh}" if route_ else ""
+    label, label_zh = _FLIGHT_LABELS[haul]
     return _LegSpec(f"air.{band}.{row}.{'with_rf' if radiative_forcing else 'without_rf'}", quantity, None,
-                    f"Flight{where}, {leg.cabin.replace('_', ' ')}, {trip}",
-                    f"航班{where_zh}，{CABIN_ZH[leg.cabin]}，{trip_zh}", tuple(notes))
+                    f"{label}{where}, {leg.cabin.replace('_', ' ')}, {trip}",
+                    f"{label_zh}{where_zh}，{CABIN_ZH[leg.cabin]}，{trip_zh}", tuple(notes))
 
 
 def _ground(leg: Leg) -> _LegSpec:
@@ -304,8 +370,8 @@ def _ground(leg: Leg) -> _LegSpec:
     variant = ""
     if mode == "rail":
         if leg.rail_type not in RAIL_TYPES:
-            raise CalculationError("rail_type", f"unknown rail type {leg.rail_type!r} "
-                                                f"(known: {', '.join(RAIL_TYPES)})")
+            raise CalculationError("rail_type", _unknown("calc.unknown_rail_type", "rail type", leg.rail_type,
+                                                         RAIL_TYPES))
         variant = leg.rail_type
     km, route_, notes = _leg_distance(leg, False)
     unit = None
@@ -328,32 +394,34 @@ def _ground(leg: Leg) -> _LegSpec:
 
 def _size(leg: Leg) -> str:
     if leg.car_size not in VEHICLE_SIZES:
-        raise CalculationError("car_size", f"unknown size {leg.car_size!r} (known: {', '.join(VEHICLE_SIZES)})")
+        raise CalculationError("car_size", _unknown("calc.unknown_size", "size", leg.car_size, VEHICLE_SIZES))
     return leg.car_size
 
 
 def _car(leg: Leg, km: Decimal, notes: list[str]) -> tuple[str, Decimal, str]:
     if leg.car_fuel not in CAR_FUELS:
-        raise CalculationError("car_fuel", f"unknown fuel {leg.car_fuel!r} (known: {', '.join(CAR_FUELS)})")
+        raise CalculationError("car_fuel", _unknown("calc.unknown_fuel", "fuel", leg.car_fuel, CAR_FUELS))
     occupancy = leg.occupancy
     if isinstance(occupancy, bool) or not isinstance(occupancy, int) or occupancy < 1:
-        raise CalculationError("occupancy", f"occupancy must be a whole number of at least 1, not {occupancy!r}")
+        raise CalculationError("occupancy", Message("calc.bad_occupancy", "occupancy must be a whole number of at "
+                                                    "least 1, not %(value)r", value=occupancy))
     factor_id = f"land.car.{_size(leg)}.{leg.car_fuel}.vkm"
     notes.append(CAR_STAND_IN_NOTE)
     if leg.car_fuel in ("bev", "phev"):
         notes.append(ELECTRIC_CAR_NOTE)
     if occupancy == 1:
-        notes.append("per vehicle-km factor, one occupant: the whole vehicle's km")
+        notes.append(CAR_ONE_OCCUPANT_NOTE)
         return factor_id, km, "vehicle.km"
-    notes.append(f"per vehicle-km factor ÷ occupancy {occupancy}: the quantity is this traveller's share, "
-                 f"{km} km ÷ {occupancy}")
+    notes.append(Message("calc.car.share", "per vehicle-km factor ÷ occupancy %(occupancy)s: the quantity is this "
+                         "traveller's share, %(km)s km ÷ %(occupancy)s", occupancy=occupancy, km=km))
     return factor_id, div(km, Decimal(occupancy)), "vehicle.km"
 
 
 # Countries DESNZ leaves empty whose stand-in a hotel row's note names: hotel.china's note says it stands in
 # for Macau, China and Taiwan, China.
 _HOTEL_STAND_INS = {"MO": "CN", "TW": "CN"}
-HOTEL_NOTE = "DESNZ hotel factor: average hotel of the country, per room per night whatever the number of guests"
+HOTEL_NOTE = Message("calc.hotel", "DESNZ hotel factor: average hotel of the country, per room per night whatever "
+                                   "the number of guests")
 
 
 def hotel_item(factor_set: FactorSet, country: str, nights: object) -> LineItem:
@@ -366,14 +434,16 @@ def hotel_item(factor_set: FactorSet, country: str, nights: object) -> LineItem:
     if factor is None and code in _HOTEL_STAND_INS:
         factor = index.get(_HOTEL_STAND_INS[code])
         if factor is not None:
-            name = KNOWN_REGIONS[code].name_en if code in KNOWN_REGIONS else code
-            notes.append(f"stand-in: DESNZ publishes no hotel factor for {name}; {factor.label_en} stands in "
-                         f"(as that row's note says)")
+            region = KNOWN_REGIONS.get(code)
+            notes.append(Message("calc.hotel_stand_in", "stand-in: DESNZ publishes no hotel factor for "
+                                 "%(place)s; %(factor)s stands in (as that row's note says)",
+                                 place=Name(region.name_en, region.name_zh) if region else code,
+                                 factor=Name(factor.label_en, factor.label_zh)))
     if factor is None:
-        known = ", ".join(sorted(index))
-        raise CalculationError("country", f"no hotel factor for {country!r} in factor set "
-                                                  f"{factor_set.version}, and no stand-in is named for it "
-                                                  f"(countries with a factor: {known})")
+        raise CalculationError("country", Message(
+            "calc.no_hotel_factor", "no hotel factor for %(country)r in factor set %(version)s, and no stand-in is "
+            "named for it (countries with a factor: %(known)s)", country=country, version=factor_set.version,
+            known=", ".join(sorted(index))))
     where = KNOWN_REGIONS[code].name_en if code in KNOWN_REGIONS else code
     where_zh = KNOWN_REGIONS[code].name_zh if code in KNOWN_REGIONS else code
     return factor_item(factor, quantity, f"Hotel, {where}, {quantity} night(s)", f"酒店住宿，{where_zh}，{quantity}晚",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from calculators.footprint import CalculationError, div, mul
+from calculators.footprint import CalculationError, Message, div, mul
 
 # Each unit as a multiple of its dimension's base unit. Every multiple is an exact definition: the international
 # mile is 1.609344 km, 1 kWh = 3.6 MJ = 0.0036 GJ. A conversion multiplies by the source unit's multiple (exact)
@@ -39,8 +39,7 @@ _ALIASES = {
     "m³": "m3", "立方米": "m3",
 }
 _BY_FOLDED = {symbol.casefold(): symbol for symbol in _UNITS} | {k.casefold(): v for k, v in _ALIASES.items()}
-# "ml" would be read as megalitre above; a millilitre is too easy to mean, so refuse the ambiguity instead.
-_AMBIGUOUS = {"ml": "write ML for megalitres (million litres) or L for litres"}
+# "ml" would be read as megalitre above; a millilitre is too easy to mean, so the ambiguity is refused instead.
 
 
 def unit_symbol(unit: str, field: str = "unit") -> str:
@@ -48,11 +47,12 @@ def unit_symbol(unit: str, field: str = "unit") -> str:
     if unit in _UNITS:
         return unit
     if unit.strip() == "ml":
-        raise CalculationError(field, f"ambiguous unit 'ml': {_AMBIGUOUS['ml']}")
+        raise CalculationError(field, Message("calc.unit_ambiguous_ml", "ambiguous unit 'ml': write ML for "
+                                              "megalitres (million litres) or L for litres"))
     symbol = _BY_FOLDED.get(unit.strip().casefold())
     if symbol is None:
-        known = ", ".join(_UNITS)
-        raise CalculationError(field, f"unknown unit {unit!r} (known: {known})")
+        raise CalculationError(field, Message("calc.unknown_unit", "unknown unit %(value)r (known: %(known)s)",
+                                              value=unit, known=", ".join(_UNITS)))
     return symbol
 
 
@@ -68,8 +68,10 @@ def convert(value: Decimal, from_unit: str, to_unit: str, field: str = "unit") -
         return value
     (source_dimension, source_multiple), (target_dimension, target_multiple) = _UNITS[source], _UNITS[target]
     if source_dimension != target_dimension:
-        raise CalculationError(field, f"cannot convert {source} ({source_dimension}) to {target} "
-                                      f"({target_dimension})")
+        raise CalculationError(field, Message("calc.unit_mismatch", "cannot convert %(source)s (%(source_dimension)s)"
+                                              " to %(target)s (%(target_dimension)s)", source=source,
+                                              source_dimension=source_dimension, target=target,
+                                              target_dimension=target_dimension))
     return div(mul(value, source_multiple), target_multiple)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 
 _MESSAGES: dict[str, object] = {}
 
@@ -45,9 +45,25 @@ def template(code: str) -> object:
 def _param(value: object) -> object:
     if isinstance(value, Decimal):
         return format_decimal(value, format="#,##0.###")
+    chinese = str(get_locale() or "").startswith("zh")
     if isinstance(value, list | tuple):
-        return "、".join(str(_param(item)) for item in value)
+        return ("、" if chinese else ", ").join(str(_param(item)) for item in value)
+    if isinstance(value, str) and hasattr(value, "code"):  # a coded message inside a message (a cabin's name)
+        return render_text(value)
+    if isinstance(value, str) and hasattr(value, "zh"):  # a name that knows its Chinese form (calculators.Name)
+        return value.zh if chinese else str(value)
     return value
+
+
+def render_text(text: object) -> str:
+    """A message that may carry a code and params (calculators.footprint.Message) in the current locale.
+
+    Plain text, such as a stored snapshot's note written before it had a code, is returned as it is.
+    """
+    code = getattr(text, "code", None)
+    if code is None:
+        return str(text)
+    return render(code, getattr(text, "params", None), fallback=str(text))
 
 
 def render(code: str, params: Mapping | None = None, fallback: str | None = None) -> str:

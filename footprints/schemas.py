@@ -7,6 +7,8 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate, validates_schema
 
+from calculators.footprint import Message
+
 MAX_LEG_KM = Decimal("25000")
 MAX_NIGHTS = 365
 MAX_ITEMS = 200
@@ -23,6 +25,18 @@ CAR_FUELS = ["petrol", "diesel", "hybrid", "phev", "bev", "unknown"]
 CAR_SIZES = ["small", "medium", "large", "average"]
 MEAL_TYPES = ["vegan", "vegetarian", "poultry", "pork", "beef_lamb", "fish"]
 MEETING_TYPES = ["conference", "exhibition", "training", "banquet", "hybrid"]
+HOME_PERIODS = ["month", "year"]
+MAX_MEALS = 100000
+# Coded messages: the API sends their English text, pages render their codes in the page's language.
+NOT_A_NUMBER = {"invalid": Message("calc.input.not_a_number", "Not a valid number."),
+                "special": Message("calc.input.special_number",
+                                   "Not a valid number (NaN and infinity are not accepted).")}
+NOT_AN_INTEGER = {"invalid": Message("calc.input.not_an_integer", "Not a valid integer.")}
+
+
+def _between(minimum: object, maximum: object) -> Message:
+    return Message("calc.input.between", "must be between %(min)s and %(max)s", min=Decimal(minimum),
+                   max=Decimal(maximum))
 
 
 def _quantity(maximum: Decimal = BIG, metadata: dict | None = None, **kwargs) -> ma.fields.Decimal:
@@ -33,11 +47,19 @@ def _quantity(maximum: Decimal = BIG, metadata: dict | None = None, **kwargs) ->
     # A plain function, not validate.Range: the OpenAPI type is a string, which has no minimum or maximum.
     def within_range(value: Decimal) -> None:
         if not 0 <= value <= maximum:
-            raise ma.ValidationError(f"must be between 0 and {maximum}")
+            raise ma.ValidationError(_between(0, maximum))
         if value.as_tuple().exponent < -MAX_DECIMAL_PLACES:
-            raise ma.ValidationError(f"at most {MAX_DECIMAL_PLACES} decimal places")
+            raise ma.ValidationError(Message("calc.input.decimal_places", "at most %(places)s decimal places",
+                                             places=MAX_DECIMAL_PLACES))
 
-    return ma.fields.Decimal(allow_nan=False, validate=within_range, as_string=True, metadata=metadata, **kwargs)
+    return ma.fields.Decimal(allow_nan=False, validate=within_range, as_string=True, metadata=metadata,
+                             error_messages=NOT_A_NUMBER, **kwargs)
+
+
+def _count(maximum: int) -> ma.fields.Integer:
+    """A whole number from 0 to `maximum` (meals), with coded messages."""
+    return ma.fields.Integer(metadata={"default": 0}, error_messages=NOT_AN_INTEGER,
+                             validate=validate.Range(min=0, max=maximum, error=_between(0, maximum)))
 
 
 class StrictSchema(ma.Schema):
@@ -86,12 +108,12 @@ class LodgingSchema(StrictSchema):
 
 
 class MealsSchema(StrictSchema):
-    vegan = ma.fields.Integer(metadata={"default": 0}, validate=validate.Range(min=0, max=100000))
-    vegetarian = ma.fields.Integer(metadata={"default": 0}, validate=validate.Range(min=0, max=100000))
-    poultry = ma.fields.Integer(metadata={"default": 0}, validate=validate.Range(min=0, max=100000))
-    pork = ma.fields.Integer(metadata={"default": 0}, validate=validate.Range(min=0, max=100000))
-    beef_lamb = ma.fields.Integer(metadata={"default": 0}, validate=validate.Range(min=0, max=100000))
-    fish = ma.fields.Integer(metadata={"default": 0}, validate=validate.Range(min=0, max=100000))
+    vegan = _count(MAX_MEALS)
+    vegetarian = _count(MAX_MEALS)
+    poultry = _count(MAX_MEALS)
+    pork = _count(MAX_MEALS)
+    beef_lamb = _count(MAX_MEALS)
+    fish = _count(MAX_MEALS)
 
 
 class FoodItemSchema(StrictSchema):
@@ -103,6 +125,8 @@ class HomeSchema(StrictSchema):
     province = ma.fields.String(validate=validate.Length(min=1, max=64))
     electricity_kwh = _quantity(metadata={"default": "0"})
     natural_gas_m3 = _quantity(metadata={"default": "0"})
+    period = ma.fields.String(validate=validate.OneOf(HOME_PERIODS), metadata={
+        "description": "what the quantities cover (month or year); stated on each line, not converted"})
 
 
 class OptionsSchema(StrictSchema):

@@ -58,7 +58,7 @@ def personal_input_from(data: Mapping) -> PersonalInput:
         meals={meal: count for meal, count in (data.get("meals") or {}).items() if count},
         food=tuple(FoodItem(item=x["item"], kg=x["kg"]) for x in data.get("food", ())),
         home=Home(province=home.get("province", ""), electricity_kwh=home.get("electricity_kwh", ZERO),
-                  natural_gas_m3=home.get("natural_gas_m3", ZERO)) if home else None,
+                  natural_gas_m3=home.get("natural_gas_m3", ZERO), period=home.get("period", "")) if home else None,
         options=PersonalOptions(radiative_forcing=options.get("radiative_forcing", True),
                                 beef_factor=options.get("beef_factor", "")),
     )

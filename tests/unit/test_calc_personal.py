@@ -215,3 +215,19 @@ def test_an_unknown_diet_is_refused():
     with pytest.raises(CalculationError) as caught:
         annual_lifestyle_estimate(LifestyleInput(diet="carnivore"), FS)
     assert caught.value.field == "diet"
+
+
+@pytest.mark.parametrize(("period", "suffix", "suffix_zh"), [("month", " (one month)", "（一个月）"),
+                                                             ("year", " (one year)", "（一年）")])
+def test_home_energy_states_the_period_it_covers_without_converting_it(period, suffix, suffix_zh):
+    home = Home(province="CN-GD", electricity_kwh=Decimal(300), natural_gas_m3=Decimal(10), period=period)
+    items = personal_footprint(PersonalInput(home=home), FS).items
+    assert [item.quantity for item in items] == [Decimal(300), Decimal(10)]
+    assert all(item.activity.endswith(suffix) and item.activity_zh.endswith(suffix_zh) for item in items)
+    assert all(item.notes[-1].code == f"calc.home.{period}" for item in items)
+
+
+def test_an_unknown_home_period_is_refused_naming_the_field():
+    with pytest.raises(CalculationError) as caught:
+        personal_footprint(PersonalInput(home=Home(electricity_kwh=Decimal(1), period="week")), FS)
+    assert caught.value.field == "home.period" and caught.value.code == "calc.unknown_home_period"

@@ -30,11 +30,12 @@ legs = st.builds(
     rail_type=st.sampled_from(RAIL_TYPES), car_fuel=st.sampled_from(CAR_FUELS),
     car_size=st.sampled_from(VEHICLE_SIZES), occupancy=st.integers(1, 7),
 )
+# Origins and destinations in different cities: a flight that does not leave its city is refused.
 routed_legs = st.builds(
-    Leg, mode=st.just("flight"), origin=st.sampled_from(["PEK", "PVG", "CAN", "LHR", "HKG", "上海", "Chengdu"]),
-    destination=st.sampled_from(["SHA", "CTU", "CDG", "EDI", "JFK", "北京", "Shenzhen"]), round_trip=st.booleans(),
+    Leg, mode=st.just("flight"), origin=st.sampled_from(["PEK", "CAN", "LHR", "HKG", "上海", "Chengdu"]),
+    destination=st.sampled_from(["CTU", "CDG", "EDI", "JFK", "北京", "Shenzhen"]), round_trip=st.booleans(),
     cabin=st.sampled_from(CABINS),
-)
+).filter(lambda leg: {leg.origin, leg.destination} not in ({"PEK", "北京"}, {"Chengdu", "CTU"}))
 people = st.builds(
     PersonalInput,
     legs=st.lists(st.one_of(legs, routed_legs), max_size=4).map(tuple),

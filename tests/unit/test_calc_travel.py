@@ -186,3 +186,56 @@ def test_bad_legs_raise_a_calculation_error_naming_the_field(leg, field):
     with pytest.raises(CalculationError) as caught:
         leg_item(leg, FS)
     assert caught.value.field == field
+
+
+def test_a_train_between_airport_codes_is_labelled_by_city_never_by_code():
+    item = leg_item(Leg(mode="rail", origin="PVG", destination="CAN"), FS)
+    assert item.activity_zh == "高铁 上海 → 广州，单程"
+    assert item.activity == "High-speed rail Shanghai → Guangzhou, one way"
+    assert "PVG" not in item.activity + item.activity_zh and "CAN" not in item.activity + item.activity_zh
+
+
+def test_flights_are_labelled_domestic_or_international_by_where_they_go():
+    domestic = leg_item(Leg(mode="flight", origin="PEK", destination="SHA"), FS)
+    international = leg_item(Leg(mode="flight", origin="北京", destination="London"), FS)
+    by_distance = leg_item(Leg(mode="flight", distance_km=Decimal(900)), FS)
+    assert domestic.activity_zh.startswith("国内航班 PEK → SHA") and domestic.activity.startswith("Domestic flight")
+    assert international.activity_zh.startswith("国际航班 北京 → 伦敦")
+    assert international.activity.startswith("International flight Beijing → London")
+    assert by_distance.activity_zh.startswith("航班，") and by_distance.activity.startswith("Flight, ")
+
+
+@pytest.mark.parametrize(("origin", "destination"), [("SHA", "SHA"), ("PEK", "PKX"), ("北京", "PEK"),
+                                                     ("Shanghai", "上海")])
+def test_a_flight_that_does_not_leave_its_city_is_refused_on_the_destination(origin, destination):
+    with pytest.raises(CalculationError) as caught:
+        leg_item(Leg(mode="flight", origin=origin, destination=destination, distance_km=Decimal(30)), FS)
+    assert caught.value.field == "to" and caught.value.code == "calc.same_city_flight"
+    assert "does not leave the city" in caught.value.message
+
+
+def test_two_cities_that_share_a_romanisation_are_not_one_city():
+    item = leg_item(Leg(mode="flight", origin="苏州", destination="宿州"), FS)
+    assert item.activity_zh.startswith("国内航班 苏州 → 宿州")
+
+
+def test_a_ground_trip_by_great_circle_says_so_with_a_coded_note():
+    item = leg_item(Leg(mode="rail", origin="上海", destination="广州"), FS)
+    assert item.quantity == Decimal("1211.9")
+    codes = [note.code for note in item.notes]
+    assert codes[:2] == ["calc.great_circle", "calc.no_detour"]
+    assert item.notes[0].params["km"] == Decimal("1211.9")
+    assert item.notes[0] == "great-circle distance 1211.9 km (Shanghai 上海 – Guangzhou 广州)"
+
+
+def test_errors_keep_their_english_message_and_carry_a_code_with_parameters():
+    with pytest.raises(UnknownPlaceError) as caught:
+        leg_item(Leg(mode="flight", origin="PEK", destination="Shangai"), FS)
+    error = caught.value
+    assert error.code == "calc.unknown_place_suggest" and error.params["value"] == "Shangai"
+    assert "Shanghai 上海" in error.params["suggestions"]
+    assert error.message.startswith("unknown airport or city 'Shangai'; did you mean Shanghai 上海")
+    with pytest.raises(CalculationError) as caught:
+        leg_item(Leg(mode="flight", origin="PEK", destination="SHA", cabin="sleeper"), FS)
+    assert caught.value.code == "calc.unknown_cabin" and caught.value.params["value"] == "sleeper"
+    assert caught.value.message == ("unknown cabin 'sleeper' (known: economy, premium_economy, business, first)")

@@ -123,3 +123,26 @@ def test_the_lifestyle_estimate_states_its_assumptions_and_refuses_an_unknown_di
     assert body["assumptions"]
     bad = client.post("/api/v1/footprints/lifestyle", json={"diet": "carnivore"})
     assert bad.status_code == 422 and "diet" in bad.json["error"]["fields"]
+
+
+def test_api_errors_keep_their_json_shape_and_english_text(client):
+    response = client.post("/api/v1/footprints/personal", json={
+        "legs": [{"mode": "flight", "from": "北京", "to": "PEK"}]})
+    assert response.status_code == 422
+    error = response.json["error"]
+    assert set(error) == {"code", "message", "fields"}
+    assert error["fields"]["legs[0].to"] == [
+        "a flight from Beijing 北京 to PEK Beijing Capital International Airport (Beijing 北京) does not leave the "
+        "city: choose another destination"]
+    bad = client.post("/api/v1/footprints/personal", json={"food": [{"item": "rice", "kg": "lots"}],
+                                                          "meals": {"vegan": 100001}}).json["error"]["fields"]
+    assert bad == {"food[0].kg": ["Not a valid number."], "meals.vegan": ["must be between 0 and 100000"]}
+
+
+def test_home_energy_may_state_its_period_and_the_line_says_it(client):
+    home = {"province": "CN-GD", "electricity_kwh": "250", "period": "year"}
+    item = client.post("/api/v1/footprints/personal", json={"home": home}).json["items"][0]
+    assert item["activity"] == "Electricity, Guangdong grid (one year)" and item["quantity"] == "250"
+    assert item["notes"][-1] == "home energy of one year, as entered"
+    refused = client.post("/api/v1/footprints/personal", json={"home": {**home, "period": "week"}})
+    assert refused.status_code == 422 and "home.period" in refused.json["error"]["fields"]
