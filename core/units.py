@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+# Every unit of factors.units.KNOWN_UNITS and the calculators' quantities; symbols read alike (kg, t, GJ) need none.
 UNIT_LABELS = {
     "passenger.km": _l("passenger-km"),
     "vehicle.km": _l("vehicle-km"),
+    "tonne.km": _l("tonne-km"),
     "room.night": _l("room-night"),
     "meal": _l("meal"),
+    "attendee": _l("attendee"),
     "km": _l("km"),
     "kWh": _l("kWh"),
+    "MWh": _l("MWh"),
+    "L": _l("L"),
+    "ML": _l("ML"),
     "m3": "m³",
     "m2": "m²",
 }

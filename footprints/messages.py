@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.messages import register, render
+from core.messages import register
 
 MESSAGES = {
     # Errors of the calculators (calculators/footprint.py, travel.py, units.py, personal.py).
@@ -128,17 +128,5 @@ MESSAGES = {
     "calc.home.year": _l("home energy of one year, as entered"),
 }
 
-# Units of quantities and factors (factors.units.KNOWN_UNITS), as people write them.
-UNITS = {f"calc.unit.{unit}": label for unit, label in {
-    "kWh": _l("kWh"), "MWh": _l("MWh"), "GJ": _l("GJ"), "TJ": _l("TJ"), "m3": _l("m³"), "L": _l("L"),
-    "ML": _l("ML"), "kg": _l("kg"), "t": _l("t"), "passenger.km": _l("passenger-km"),
-    "vehicle.km": _l("vehicle-km"), "tonne.km": _l("tonne-km"), "room.night": _l("room-nights"), "meal": _l("meals"),
-}.items()}
-
 register(MESSAGES)
-register(UNITS)
 
-
-def unit_label(unit: str) -> str:
-    """A unit in the page's language ("passenger.km" is "人公里" in Chinese); an unlisted unit as it is."""
-    return render(f"calc.unit.{unit}", fallback=unit)

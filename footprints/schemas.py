@@ -63,13 +63,18 @@ def _count(maximum: int) -> ma.fields.Integer:
 
 
 class StrictSchema(ma.Schema):
-    """Unknown fields are errors, and every date or time lies between MIN_YEAR and MAX_YEAR."""
+    """Unknown fields are errors, and every date or time lies between MIN_YEAR and MAX_YEAR (a schema with its own,
+    narrower date rules, such as an event's, sets `check_calendar = False`)."""
+
+    check_calendar = True
 
     class Meta:
         unknown = ma.RAISE
 
     @validates_schema
     def _dates_within_calendar(self, data, **_kwargs):
+        if not self.check_calendar:
+            return
         errors = {}
         for name, field in self.fields.items():
             value = data.get(field.attribute or name)

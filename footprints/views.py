@@ -9,12 +9,13 @@ import marshmallow as ma
 from flask import Blueprint, render_template, request
 from flask_babel import format_decimal
 
+import footprints.messages  # noqa: F401  (registers the calculators' coded messages and units)
 from core.messages import render_text
+from core.units import unit_label
 from errors import ValidationError, json_paths
 from factors import default_factor_set
 from factors.regions import CN_PROVINCES, find_province
 from footprints import service
-from footprints.messages import unit_label
 from footprints.schemas import CABINS, HOME_PERIODS, MEAL_TYPES, PersonalFootprintRequestSchema
 
 bp = Blueprint("footprints", __name__)

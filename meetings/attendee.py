@@ -28,8 +28,7 @@ from db import get_session
 from errors import Conflict, NotFound, ValidationError
 from extensions import csrf
 from factors import default_factor_set
-from meetings import responses
-from meetings import service as meetings
+from meetings import badges, links, responses
 from meetings.forms import (
     ATTENDEE_MEAL_LABELS,
     CABIN_LABELS,
@@ -93,7 +92,7 @@ def _event_key() -> str:
     args = request.view_args or {}
     if "token" in args:
         return f"event-link:{str(args['token'])[:64]}"
-    event, _badge, _state = meetings.resolve_badge_code(session=get_session(), code=str(args.get("code", ""))[:64])
+    event, _badge, _state = badges.resolve_badge_code(session=get_session(), code=str(args.get("code", ""))[:64])
     return f"event:{event.id}" if event else "event:none"
 
 
@@ -321,7 +320,7 @@ def _submitted(target: str, submit) -> Posted | None:
 def _form_page(event: Event, *, posted: Posted | None, target: str, action: str, result_url: str,
                badge: BadgeCode | None, existing):
     """The form: a new or stored answer (GET), or the posted one with its errors or notice (`posted`)."""
-    badge_text = meetings.format_badge_code(badge.code) if badge else None
+    badge_text = badges.format_badge_code(badge.code) if badge else None
     if posted is None:
         if existing is not None and "edit" not in request.args:
             return redirect(result_url, 303)
@@ -359,7 +358,7 @@ def answer(token: str):
             session=db, token=token, device_token=device, answers=answers, display_name=name))
         if posted is None:
             return redirect(url_for(".mine", token=token), 303)
-    event, state = meetings.resolve_public_token(session=db, token=token)
+    event, state = links.resolve_public_token(session=db, token=token)
     if state != TokenState.active:
         answered = state == TokenState.closed and responses.response_of_device(
             session=db, event_id=event.id, device_token=device) is not None
@@ -374,7 +373,7 @@ def answer(token: str):
 @bp.get("/m/<token>/mine")
 def mine(token: str):
     db = get_session()
-    event, state = meetings.resolve_public_token(session=db, token=token)
+    event, state = links.resolve_public_token(session=db, token=token)
     if state in (TokenState.unknown, TokenState.rotated):
         return _refused(state, event)
     response = responses.response_of_device(session=db, event_id=event.id, device_token=_device_token())
@@ -388,7 +387,7 @@ def mine(token: str):
 
 def _badge(code: str):
     db = get_session()
-    event, badge, state = meetings.resolve_badge_code(session=db, code=code)
+    event, badge, state = badges.resolve_badge_code(session=db, code=code)
     response = None
     if badge is not None:
         response = responses.response_of_device(session=db, event_id=event.id, device_token=_device_token(),
@@ -402,13 +401,13 @@ def _badge(code: str):
 @csrf.exempt  # checked by the signed form token instead (see the module's docstring)
 def badge_answer(code: str):
     posted = None
-    target = f"badge:{meetings.normalise_badge_code(code)}"
+    target = f"badge:{badges.normalise_badge_code(code)}"
     if request.method == "POST":
         device = _device_token()
         posted = _submitted(target, lambda answers, name: responses.submit_by_badge(
             session=get_session(), code=code, device_token=device, answers=answers, display_name=name))
         if posted is None:
-            return redirect(url_for(".badge_mine", code=meetings.normalise_badge_code(code)), 303)
+            return redirect(url_for(".badge_mine", code=badges.normalise_badge_code(code)), 303)
     db, event, badge, state, existing = _badge(code)
     if state != TokenState.active:
         answered = state == TokenState.closed and existing is not None

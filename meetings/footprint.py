@@ -51,7 +51,7 @@ from calculators.footprint import (
 from db import transaction, utcnow
 from errors import Conflict, NotFound, ValidationError
 from factors import FactorSet, default_factor_set
-from meetings import service
+from meetings import events
 from meetings.inputs import MEAL_COLUMNS
 from meetings.models import Event, EventFootprintSnapshot, Registration
 
@@ -368,7 +368,7 @@ def snapshot_document(event: Event, result: EventFootprint) -> dict:
 def take_snapshot(*, session: Session, organisation_id: int, event_id: int, taken_by_id: int | None = None,
                   api_key_id: int | None = None, now: datetime | None = None) -> EventFootprintSnapshot:
     """Freeze the event's footprint now; the previous current snapshot is superseded, never changed otherwise."""
-    event = service.get_event(session=session, organisation_id=organisation_id, event_id=event_id)
+    event = events.get_event(session=session, organisation_id=organisation_id, event_id=event_id)
     result = event_footprint_of(session=session, event=event)
     footprint = result.footprint
     now = now or utcnow()
@@ -403,7 +403,7 @@ def take_snapshot(*, session: Session, organisation_id: int, event_id: int, take
 
 
 def list_snapshots(*, session: Session, organisation_id: int, event_id: int) -> list[EventFootprintSnapshot]:
-    event = service.get_event(session=session, organisation_id=organisation_id, event_id=event_id)
+    event = events.get_event(session=session, organisation_id=organisation_id, event_id=event_id)
     return list(session.exec(select(EventFootprintSnapshot).where(EventFootprintSnapshot.event_id == event.id)
                              .order_by(EventFootprintSnapshot.taken_at.desc(),
                                        EventFootprintSnapshot.id.desc())).all())
@@ -411,7 +411,7 @@ def list_snapshots(*, session: Session, organisation_id: int, event_id: int) -> 
 
 def get_snapshot(*, session: Session, organisation_id: int, event_id: int,
                  snapshot_id: int) -> EventFootprintSnapshot:
-    event = service.get_event(session=session, organisation_id=organisation_id, event_id=event_id)
+    event = events.get_event(session=session, organisation_id=organisation_id, event_id=event_id)
     snapshot = session.exec(select(EventFootprintSnapshot).where(EventFootprintSnapshot.id == snapshot_id,
                                                                  EventFootprintSnapshot.event_id == event.id)).first()
     if snapshot is None:

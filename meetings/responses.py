@@ -26,16 +26,16 @@ from db import transaction, utcnow
 from errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 from factors import FactorSet, default_factor_set, load_factor_set
 from footprints.service import compute_footprint
-from meetings import service
+from meetings import badges, events, links
 from meetings.inputs import MEAL_TYPES
+from meetings.links import AnswerTarget
 from meetings.models import RESPONSE_PARTS, AttendeeResponse, BadgeCode, Event, TokenState, exact_kg
 from meetings.registrations import stratum_of
 from meetings.schemas import LOCAL_MODES, MAX_NAME, AttendeeAnswersSchema
-from meetings.service import AnswerTarget
 
 DEVICE_TOKEN_BYTES = 32
 _DEVICE_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
-VENUE_COUNTRY = "CN"  # venues are in mainland China (meetings.service places them on a provincial grid)
+VENUE_COUNTRY = "CN"  # venues are in mainland China (meetings.events places them on a provincial grid)
 LOCAL_MODE_MAX_KM = Decimal(150)  # farther than this, a metro or taxi was not the way most of the trip was made
 MAX_SUGGESTIONS = 8
 # The calculator's leg for each way of travelling the form offers; walking and cycling emit nothing.
@@ -284,7 +284,7 @@ def submit_by_link(*, session: Session, token: str, device_token: str, answers: 
                    display_name: str | None = None, now: datetime | None = None,
                    factor_set: FactorSet | None = None) -> Submitted:
     """Store (or replace) this device's answer to the event behind a scanned link."""
-    event, state = service.answer_target(session=session, token=token, now=now)
+    event, state = links.answer_target(session=session, token=token, now=now)
     _refuse(state, event)
     if event.require_badge_codes:
         raise BadgesRequired("this meeting takes one answer per badge code: scan the code on your badge")
@@ -295,7 +295,7 @@ def submit_by_badge(*, session: Session, code: str, device_token: str, answers: 
                     display_name: str | None = None, now: datetime | None = None,
                     factor_set: FactorSet | None = None) -> Submitted:
     """Store (or replace) the answer of one badge; a badge already answered from another device is refused."""
-    event, badge, state = service.resolve_badge_code(session=session, code=code, now=now)
+    event, badge, state = badges.resolve_badge_code(session=session, code=code, now=now)
     key = device_key_hash(device_token, badge.code) if badge else ""
     if state == TokenState.used and _badge_answer_key(session, badge) == key:
         state = TokenState.active  # the device that answered edits its own answer
@@ -451,7 +451,7 @@ def meeting_so_far(*, session: Session, event_id: int) -> MeetingSoFar:
 def list_responses(*, session: Session, organisation_id: int, event_id: int, offset: int = 0,
                    limit: int = 100) -> tuple[list, int]:
     """A page of an event's responses in the order they came (rows with every digit of their kg), and the count."""
-    event = service.get_event(session=session, organisation_id=organisation_id, event_id=event_id)
+    event = events.get_event(session=session, organisation_id=organisation_id, event_id=event_id)
     t = AttendeeResponse.__table__.c
     total = session.execute(sa_select(func.count()).where(t.event_id == event.id)).scalar_one()
     columns = [c for c in t if not c.name.endswith("_kgco2e") and c.name not in ("device_key_hash", "display_name")]
@@ -474,7 +474,7 @@ def export_rows(*, session: Session, organisation_id: int, event_id: int,
     Numbered 1, 2, 3... within the event (a row id would tell how many answers the whole service holds); read
     in batches of plain rows, so a large export holds no ORM objects.
     """
-    event = service.get_event(session=session, organisation_id=organisation_id, event_id=event_id)
+    event = events.get_event(session=session, organisation_id=organisation_id, event_id=event_id)
     t = AttendeeResponse.__table__.c
     columns = (t.id, t.created_at, t.updated_at, t.answers, t.origin_code, t.stratum, t.travel_mode,
                *(exact_kg(c).label(c.name) for c in (t.travel_kgco2e, t.lodging_kgco2e, t.meals_kgco2e,

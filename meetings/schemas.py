@@ -264,6 +264,7 @@ class EventCreateSchema(StrictSchema):
     """A meeting as the organiser describes it; loads into the event's column values (the city placed, the close
     time and boundary defaulted), with every bad field named at once."""
 
+    check_calendar = False  # its own date rules (EARLIEST_EVENT_DATE..LATEST_EVENT_DATE) name each field's reason
     name_zh = _text(NAME_LENGTH)
     name_en = _text(NAME_LENGTH)
     starts_on = _Day(required=True, validate=_within_event_dates, error_messages={"required": REQUIRED,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ from sqlmodel import select
 from accounts.models import Role
 from db import get_session
 from footprints.service import compute_footprint
-from meetings import service as meetings
+from meetings import links
 from meetings.attendee import FORM_TOKEN_MAX_AGE, FORM_TOKEN_SALT, kg_text
 from meetings.models import AttendeeResponse
 from tests.browser.conftest import DESKTOP, PHONE
@@ -100,10 +101,11 @@ def test_an_attendee_answers_on_a_phone_and_the_dashboard_counts_it_once(live_se
     # Units in Chinese on a Chinese page, never the codes of the data.
     expect(page.locator(".line-items")).to_contain_text("人·公里 × 0.03048 kg CO₂e/人·公里")
     expect(page.locator(".line-items")).to_contain_text("2 间·夜 × 53.5 kg CO₂e/间·夜")
-    expect(page.locator(".line-items")).to_contain_text("2 餐 × 0.51 kg CO₂e/餐")
+    expect(page.locator(".line-items")).to_contain_text("2 餐 × 1.02605 kg CO₂e/餐")
     expect(page.locator(".comparison")).to_contain_text("kg CO₂e/车·公里")
     for code in ("passenger.km", "room.night", "vehicle.km", "meal"):
-        expect(page.locator("main")).not_to_contain_text(code)
+        # A unit code standing alone; the factor ids (cn_meal.vegetarian) are data and keep their names.
+        expect(page.locator("main")).not_to_contain_text(re.compile(rf"(?<![\w.]){re.escape(code)}\b"))
     _no_sideways_scroll(page, PHONE)
     page.screenshot(path=shots / "4-result.png", full_page=True)
 
@@ -194,7 +196,7 @@ def _phone_form(live_server, browser, **context):
     with live_server.app_context():
         org = make_organisation(get_session())
         event = make_event(get_session(), org, name_zh="2027 长三角零碳峰会", name_en="2027 YRD Zero-Carbon Summit")
-        token = meetings.active_link(session=get_session(), organisation_id=org.id, event_id=event.id).token
+        token = links.active_link(session=get_session(), organisation_id=org.id, event_id=event.id).token
     link = f"{live_server.live_url}/m/{token}"
     phone = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True, **context)
     page = phone.new_page()

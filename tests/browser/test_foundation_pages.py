@@ -89,7 +89,7 @@ def test_a_citizen_uses_the_calculator_without_javascript(live_server, browser, 
     expect(page.locator(".comparison")).to_contain_text("公里")
     expect(page.locator("table.items")).to_contain_text("国内航班 北京 → 上海，经济舱，往返")
     expect(page.locator("table.items")).to_contain_text("高铁 上海 → 广州，往返")
-    expect(page.locator("table.items")).to_contain_text("人公里")
+    expect(page.locator("table.items")).to_contain_text("人·公里")
     expect(page.locator(".credits")).to_contain_text("按整吨计 1 吨")
     page.screenshot(path=shots / "calculator-result-zh.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], "the page scrolls sideways"

@@ -18,8 +18,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from db import Database, make_engine
 from errors import ValidationError
-from meetings import responses
-from meetings import service as meetings
+from meetings import badges, links, responses
 from meetings.models import AttendeeResponse, Event, EventLink
 from tests.conftest import make_test_settings
 from tests.factories import make_event, make_organisation
@@ -91,7 +90,7 @@ def test_simultaneous_submissions_from_one_device_store_one_row(live):
     with Session(engine, expire_on_commit=False) as session:
         org = make_organisation(session)
         event = make_event(session, org)
-        token = meetings.active_link(session=session, organisation_id=org.id, event_id=event.id).token
+        token = links.active_link(session=session, organisation_id=org.id, event_id=event.id).token
     path = f"/m/{token}"
     for round_ in range(ROUNDS):
         cookies, csrf = _first_visit(port, path)
@@ -111,9 +110,9 @@ def test_one_badge_sent_from_several_phones_at_once_takes_one_answer_and_refuses
     with Session(engine, expire_on_commit=False) as session:
         org = make_organisation(session)
         event = make_event(session, org, require_badge_codes=True)
-        badges = meetings.generate_badge_codes(session=session, organisation_id=org.id, event_id=event.id,
-                                               count=ROUNDS)
-    for badge in badges:
+        codes = badges.generate_badge_codes(session=session, organisation_id=org.id, event_id=event.id,
+                                            count=ROUNDS)
+    for badge in codes:
         path = f"/m/b/{badge.code}"
         phones = [_first_visit(port, path) for _ in range(4)]
         body = urllib.parse.urlencode({**ANSWER, "csrf_token": phones[0][1]})
@@ -124,7 +123,7 @@ def test_one_badge_sent_from_several_phones_at_once_takes_one_answer_and_refuses
         assert all("已被使用" in html for status, html in results if status == 409)
     with Session(engine) as session:
         rows = session.exec(select(AttendeeResponse.badge_code_id).where(AttendeeResponse.event_id == event.id)).all()
-    assert sorted(rows) == sorted(badge.id for badge in badges)
+    assert sorted(rows) == sorted(badge.id for badge in codes)
 
 
 @pytest.fixture
@@ -139,8 +138,8 @@ def test_a_meeting_removed_while_its_answer_is_written_is_a_409_not_a_used_badge
     session = committed_session
     org = make_organisation(session)
     event = make_event(session, org)
-    token = meetings.active_link(session=session, organisation_id=org.id, event_id=event.id).token
-    resolve = responses.service.answer_target
+    token = links.active_link(session=session, organisation_id=org.id, event_id=event.id).token
+    resolve = responses.links.answer_target
 
     def resolved_then_removed(**kwargs):
         # The organisation's meeting is deleted (another connection, committed) between the check and the write.
@@ -151,7 +150,7 @@ def test_a_meeting_removed_while_its_answer_is_written_is_a_409_not_a_used_badge
             other.commit()
         return found
 
-    monkeypatch.setattr(responses.service, "answer_target", resolved_then_removed)
+    monkeypatch.setattr(responses.links, "answer_target", resolved_then_removed)
     with pytest.raises(responses.AnswerTargetGone) as refused:
         responses.submit_by_link(session=session, token=token, device_token=responses.new_device_token(),
                                  answers={"origin": "上海", "travel_mode": "flight"})
@@ -163,7 +162,7 @@ def test_negative_kg_refused_by_the_check_constraint_are_a_422(committed_session
     session = committed_session
     org = make_organisation(session)
     event = make_event(session, org)
-    token = meetings.active_link(session=session, organisation_id=org.id, event_id=event.id).token
+    token = links.active_link(session=session, organisation_id=org.id, event_id=event.id).token
     parts = responses.footprint_parts
     # A factor set that slipped a sign: the table's CHECK is the last line of defence.
     monkeypatch.setattr(responses, "footprint_parts", lambda footprint: {**parts(footprint), "lodging": Decimal(-1)})

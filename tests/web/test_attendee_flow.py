@@ -15,8 +15,7 @@ from sqlmodel import select
 
 from app import create_app
 from footprints.service import compute_footprint
-from meetings import responses
-from meetings import service as meetings
+from meetings import badges, links, responses
 from meetings.attendee import DEVICE_COOKIE, FORM_TOKEN_MAX_AGE, FORM_TOKEN_SALT, form_token
 from meetings.models import AttendeeResponse, BadgeCode
 from tests.conftest import csrf_token_from, make_test_settings
@@ -30,7 +29,7 @@ _FIELD_ERROR = re.compile(r'class="field-error"[^>]*>([^<]*)<')
 def _event(session, **overrides):
     org = make_organisation(session)
     event = make_event(session, org, **overrides)
-    return event, meetings.active_link(session=session, organisation_id=org.id, event_id=event.id).token
+    return event, links.active_link(session=session, organisation_id=org.id, event_id=event.id).token
 
 
 def _form(client, url: str, **fields) -> dict:
@@ -290,7 +289,7 @@ def test_a_replaced_qr_code_says_so(client, session):
     event, old = _event(session)
     client.get("/lang/en")
     data = _form(client, f"/m/{old}")
-    meetings.rotate_link(session=session, organisation_id=event.organisation_id, event_id=event.id)
+    links.rotate_link(session=session, organisation_id=event.organisation_id, event_id=event.id)
     for response in (client.get(f"/m/{old}"), client.post(f"/m/{old}", data=data)):
         assert response.status_code == 410
         assert "This QR code was replaced" in response.get_data(as_text=True)
@@ -342,9 +341,9 @@ def test_a_badge_meeting_refuses_its_open_link(client, session):
 
 def test_a_badge_answers_once_marks_its_use_and_only_its_device_edits_it(app, client, session):
     event, _token = _event(session, require_badge_codes=True)
-    badge, second = meetings.generate_badge_codes(session=session, organisation_id=event.organisation_id,
+    badge, second = badges.generate_badge_codes(session=session, organisation_id=event.organisation_id,
                                                   event_id=event.id, count=2)
-    url = f"/m/b/{meetings.format_badge_code(badge.code)}"
+    url = f"/m/b/{badges.format_badge_code(badge.code)}"
     response = client.post(url, data=_form(client, url))
     assert response.status_code == 303 and response.headers["Location"] == f"/m/b/{badge.code}/mine"
     [row] = _rows(session, event)
@@ -369,7 +368,7 @@ def test_a_badge_answers_once_marks_its_use_and_only_its_device_edits_it(app, cl
 
 def test_a_badge_used_at_the_same_moment_from_another_device_is_refused_by_the_database(session):
     event, _token = _event(session, require_badge_codes=True)
-    [badge] = meetings.generate_badge_codes(session=session, organisation_id=event.organisation_id,
+    [badge] = badges.generate_badge_codes(session=session, organisation_id=event.organisation_id,
                                             event_id=event.id, count=1)
     answers = {"origin": "上海", "travel_mode": "flight"}
     responses.submit_by_badge(session=session, code=badge.code, device_token=responses.new_device_token(),

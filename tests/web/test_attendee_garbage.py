@@ -9,7 +9,7 @@ import string
 import pytest
 
 from app import create_app
-from meetings import service as meetings
+from meetings import badges, links
 from tests.conftest import csrf_token_from, make_test_settings
 from tests.factories import make_event, make_organisation
 
@@ -87,9 +87,9 @@ def test_garbage_answers_get_4xx_never_500(unlimited_client, session):
     org = make_organisation(session)
     event = make_event(session, org)
     badge_event = make_event(session, org, require_badge_codes=True)
-    [badge] = meetings.generate_badge_codes(session=session, organisation_id=org.id, event_id=badge_event.id,
+    [badge] = badges.generate_badge_codes(session=session, organisation_id=org.id, event_id=badge_event.id,
                                             count=1)
-    token = meetings.active_link(session=session, organisation_id=org.id, event_id=event.id).token
+    token = links.active_link(session=session, organisation_id=org.id, event_id=event.id).token
     paths = [f"/m/{token}"] * 8 + [f"/m/b/{badge.code}", f"/m/{token[:-1]}X", "/m/garbage", "/m/b/ZZZZ"]
     csrf = csrf_token_from(client.get(f"/m/{token}").get_data(as_text=True))
     rng = random.Random(SEED)

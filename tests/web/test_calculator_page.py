@@ -64,12 +64,12 @@ def _english(client) -> None:
 
 
 def test_a_5_kg_footprint_needs_1_t_bought_in_whole_tonnes_and_says_the_kg_it_covers(client):
-    query = {"go": "1", "meals-vegan": "10"}  # 10 × 0.39 kg = 3.9 kg
+    query = {"go": "1", "meals-vegan": "5"}  # 5 × 0.9093 kg (the Chinese vegan meal) = 4.5465 kg
     html = client.get("/calculator", query_string=query).get_data(as_text=True)
-    assert "按整吨计 1 吨（覆盖 3.9 kg）" in html
+    assert "按整吨计 1 吨（覆盖 4.5 kg）" in html
     _english(client)
     html = client.get("/calculator", query_string=query).get_data(as_text=True)
-    assert "1 t when bought in whole tonnes (covers 3.9 kg)" in html
+    assert "1 t when bought in whole tonnes (covers 4.5 kg)" in html
 
 
 def test_an_empty_form_prompts_instead_of_showing_a_zero_footprint(client):
@@ -105,7 +105,7 @@ def test_notes_and_units_are_in_the_pages_language(client):
     result = html[html.index('<section class="result'):html.index("</section>")]
     assert "高铁 上海 → 广州，往返" in result and "PVG" not in result.split("<details")[0]
     assert "大圆（直线）距离" in html and "未乘绕行系数" in html
-    assert "人公里" in html and "kg CO2e/份" in html and "passenger.km" not in html and "每 meal" not in html
+    assert "人·公里" in html and "kg CO2e/餐" in html and "passenger.km" not in html and "每 meal" not in html
     _english(client)
     html = client.get("/calculator", query_string=query).get_data(as_text=True)
     assert "High-speed rail Shanghai → Guangzhou, round trip" in html and "passenger-km" in html

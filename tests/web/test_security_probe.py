@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_ten_decimal_places_are_still_accepted(client):
 def test_the_calculator_page_shows_a_form_error_for_130_decimal_places(client, query):
     response = client.get(f"/calculator?go=1&{query}")
     assert response.status_code == 422
-    assert "at most 10 decimal places" in response.get_data(as_text=True)
+    assert "最多 10 位小数" in response.get_data(as_text=True)
 
 
 def test_a_json_integer_of_5000_digits_is_a_400(client):
@@ -138,7 +139,7 @@ def test_a_forged_host_never_reaches_a_printed_qr_code_or_an_api_link(database, 
     import zxingcpp
     from PIL import Image
 
-    from meetings import service as meetings
+    from meetings import links
 
     app = _app_with(database, tmp_path, public_base_url="https://tanzhong.example.cn")
     client = app.test_client()
@@ -149,7 +150,7 @@ def test_a_forged_host_never_reaches_a_printed_qr_code_or_an_api_link(database, 
         "email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": csrf_token_from(login_page.get_data(
             as_text=True))})
     event = make_event(session, org)
-    token = meetings.active_link(session=session, organisation_id=org.id, event_id=event.id).token
+    token = links.active_link(session=session, organisation_id=org.id, event_id=event.id).token
     png = client.get(f"/events/{event.id}/qr.png", headers={"Host": "evil.example"}).data
     [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
     assert code.text == f"https://tanzhong.example.cn/m/{token}"
@@ -286,7 +287,9 @@ def test_an_event_footprint_request_at_its_cost_bounds_is_computed(client):
     body = {"attendance": 5000, "responses": _responses(400, 12), "options": {"bootstrap_samples": 10000}}
     response = client.post("/api/v1/footprints/event", json=body)
     assert response.status_code == 200
-    assert response.get_json()["extrapolation"]["samples"] == 10000
+    extrapolation = response.get_json()["extrapolation"]
+    assert extrapolation["respondents"] == 400 and Decimal(extrapolation["attendance"]) == 5000
+    assert Decimal(extrapolation["low_kgco2e"]) < Decimal(extrapolation["high_kgco2e"])
 
 
 def test_the_openapi_document_states_the_cost_bounds(client):

@@ -21,8 +21,8 @@ from accounts.models import Membership, Organisation
 from app import create_app
 from core import messages
 from factors import default_factor_set
+from meetings import badges, links, registration_lists
 from meetings import footprint as event_footprint
-from meetings import service as meetings
 from tests.conftest import csrf_token_from, login, make_test_settings
 from tests.factories import make_attendee_response, make_event
 
@@ -40,6 +40,9 @@ ALLOWED_PHRASES = {
     "Gold Standard",  # a registry's name
     "GHG Protocol",  # a standard's name
     "Poore & Nemecek",  # the authors of a cited study
+    "Our World in Data",  # the publisher of the dataset the study's values were read from
+    "ADEME Base Carbone",  # a database's name
+    "Impact CO2",  # the ADEME service that publishes its meals
 }
 # English that a page shows on purpose, beside its Chinese: endpoint -> phrases.
 BILINGUAL_ON_PURPOSE = {
@@ -49,14 +52,7 @@ BILINGUAL_ON_PURPOSE = {
 # Pages owned by other branches of the same issue, untranslated here until those are merged: endpoint -> how the
 # English runs still on it begin. The lead removes an entry once its fix is merged; an entry that no longer matches
 # is reported by test_known_untranslated_entries_are_still_needed, so that the list only shrinks.
-KNOWN_UNTRANSLATED: dict[str, set[str]] = {
-    # The dashboard's technical notes: meetings/footprint.py and calculators/event.py write them in English.
-    "meetings.dashboard": {"non-respondents without respondents of their own stratum are estimated",
-                           "only the parts within the meeting's boundary are counted",
-                           "stratified by origin (registration list)"},
-    # The snapshot's method, from the same notes.
-    "meetings.snapshot": {"stratified by origin (registration list)"},
-}
+KNOWN_UNTRANSLATED: dict[str, set[str]] = {}
 
 # GET routes that are not HTML pages, or cannot be read without a secret the page flow does not give.
 SKIPPED_ENDPOINTS = {
@@ -150,15 +146,15 @@ def world(app, session):
                    {"origin": "深圳", "travel_mode": "car", "car_occupancy": 3, "hotel_nights": 0},
                    {"origin": "成都", "travel_mode": "flight", "hotel_nights": 1}):
         make_attendee_response(session, event, **answer)
-    meetings.import_registrations(session=session, organisation_id=org.id, event_id=event.id,
+    registration_lists.import_registrations(session=session, organisation_id=org.id, event_id=event.id,
                                   csv_text="origin_city\n上海\n北京\n广州\nAtlantis\n")
-    badge = meetings.generate_badge_codes(session=session, organisation_id=org.id, event_id=event.id, count=2)[0]
+    badge = badges.generate_badge_codes(session=session, organisation_id=org.id, event_id=event.id, count=2)[0]
     badge_event = make_event(session, org, require_badge_codes=True)
-    badge_code = meetings.generate_badge_codes(session=session, organisation_id=org.id, event_id=badge_event.id,
+    badge_code = badges.generate_badge_codes(session=session, organisation_id=org.id, event_id=badge_event.id,
                                                count=1)[0]
     accounts.create_api_key(session=session, organisation_id=org.id, name="报表系统")
     snapshot = event_footprint.take_snapshot(session=session, organisation_id=org.id, event_id=event.id)
-    link = meetings.active_link(session=session, organisation_id=org.id, event_id=event.id)
+    link = links.active_link(session=session, organisation_id=org.id, event_id=event.id)
     membership = session.query(Membership).filter(Membership.organisation_id == org.id).first()
     data_values = tuple(value for value in (
         *(name for _email, _password, name, _role in demo.DEMO_USERS), demo.DEMO_ORG["name_en"], event.name_en,
@@ -176,10 +172,11 @@ def _citations() -> list[str]:
     names, not sentences), and each factor's English label, source reference and notes (data of the library,
     kept in the language of the source; the pages give the Chinese label beside them)."""
     factor_set = default_factor_set()
-    texts = [text for source in factor_set.sources.values() for text in (source.title, source.publisher,
-                                                                         source.licence)]
+    texts = [text for source in factor_set.sources.values()
+             for text in (source.title, source.publisher, source.licence, source.document_number, source.table_ref,
+                          source.cross_checked_at)]
     return texts + [text for factor in factor_set.factors.values()
-                    for text in (factor.label_en, factor.source_ref, factor.notes)]
+                    for text in (factor.label_en, factor.source_ref, factor.notes, factor.cross_checked_at)]
 
 
 def _url_arguments(world) -> dict[str, dict]:
