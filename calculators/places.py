@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import difflib
 import math
+import re
 import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -15,6 +17,7 @@ import airportsdata
 
 CITIES_CSV = Path(__file__).resolve().parent / "data" / "cities.csv"
 MAX_SUGGESTIONS = 5
+MAX_TYPEAHEAD = 8  # labels offered while an attendee types a place
 # Division suffixes a user may add or leave out (北京市 / 北京, 喀什地区 / 喀什市 / 喀什); longest first.
 _ZH_SUFFIXES = ("特别行政区", "自治州", "地区", "林区", "盟", "市")
 # The same in romanised or English input (Beijing Shi, Kashgar Prefecture, Xilinguole Meng).
@@ -251,3 +254,68 @@ def resolve_place(text: str) -> Place:
     if len(wanted) == 3 and wanted.isascii() and wanted.isalpha() and wanted.upper() in _airport_table():
         return find_airport(wanted)
     return find_city(text)
+
+
+@lru_cache(maxsize=1)
+def _cities_by_label() -> dict[str, Place]:
+    by_label: dict[str, Place] = {}
+    for place in all_cities():
+        by_label.setdefault(place.label, place)
+    return by_label
+
+
+@lru_cache(maxsize=1)
+def _city_keys() -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Every city's lookup keys (Chinese, English, pinyin) with its label, in the table's priority order."""
+    rows = []
+    for place in all_cities():
+        short_zh = place.label.removeprefix(place.name_en).strip()
+        keys = {normalize(k) for k in (place.name_zh, short_zh, place.name_en, place.pinyin) if k}
+        rows.append((tuple(sorted(keys)), place.label))
+    return tuple(rows)
+
+
+def resolve_label(text: str) -> Place:
+    """A city or airport by name, IATA code or its label (what a suggestion carries); UnknownPlace with the
+    closest matches, a mistyped airport code's look-alike airports first."""
+    wanted = (text or "").strip()
+    labelled = _cities_by_label().get(wanted)
+    if labelled is not None:
+        return labelled
+    airport = re.match(r"([A-Z]{3}) ", wanted)
+    if airport:
+        try:
+            place = find_airport(airport.group(1))
+        except UnknownPlace:
+            pass
+        else:
+            if place.label == wanted:
+                return place
+    try:
+        return resolve_place(wanted)
+    except UnknownPlace as error:
+        suggestions = list(error.suggestions)
+        if len(wanted) == 3 and wanted.isascii() and wanted.isalpha():
+            # A mistyped airport code: offer the airports it resembles first.
+            try:
+                find_airport(wanted)
+            except UnknownPlace as airport_error:
+                suggestions = list(dict.fromkeys((*airport_error.suggestions, *suggestions)))
+        raise UnknownPlace(wanted, tuple(suggestions)) from None
+
+
+def suggest_places(query: str, limit: int = MAX_TYPEAHEAD) -> list[str]:
+    """Labels of cities whose name starts with `query` (and the airport of a three-letter code), best first."""
+    key = normalize(query or "")[:40]
+    if not key:
+        return []
+    found: list[str] = []
+    if len(key) == 3 and key.isascii() and key.isalpha():
+        with suppress(UnknownPlace):
+            found.append(find_airport(key).label)
+    for keys, label in _city_keys():
+        if any(k.startswith(key) for k in keys) and label not in found:
+            found.append(label)
+            if len(found) >= limit:
+                break
+    return found

@@ -14,3 +14,8 @@ def kg_text(value: Decimal, places: int = 1) -> str:
     rounded = value.quantize(step, rounding=ROUND_HALF_UP)
     pattern = "#,##0" + ("." + "0" * places if places else "")
     return format_decimal(rounded, format=pattern, locale=str(get_locale() or "zh_CN"))
+
+
+def kg_filter(value, places: int = 1) -> str:
+    """The `kg` filter of every template: kg_text of any number a template holds (Decimal, str or int)."""
+    return kg_text(Decimal(value), places)

@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from sqlalchemy import text
 
 import core.schema_messages  # noqa: F401  (registers marshmallow's messages, so every page can render them)
+from core.display import kg_filter
 from core.error_pages import error_links, error_page
 from core.units import factor_unit_label, unit_label
 from core.urls import local_path
@@ -17,6 +18,7 @@ bp = Blueprint("core", __name__)
 # templates/errors/error.html asks these what to say and where to lead.
 bp.add_app_template_global(error_page)
 bp.add_app_template_global(error_links)
+bp.add_app_template_filter(kg_filter, "kg")
 bp.add_app_template_filter(unit_label, "unit")
 bp.add_app_template_filter(factor_unit_label, "factor_unit")
 LANGUAGES = {"zh_CN": "中文", "en": "English"}

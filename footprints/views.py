@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import marshmallow as ma
 from flask import Blueprint, render_template, request
-from flask_babel import format_decimal
 
 import footprints.messages  # noqa: F401  (registers the calculators' coded messages and units)
 from core.messages import render_text
@@ -110,12 +109,6 @@ def _field_errors(messages: dict, names: dict[str, str]) -> dict[str, list[str]]
         key = names.get(path) or re.sub(r"^(home|meals)\.", r"\1-", path)
         errors.setdefault(key, []).extend(render_text(reason) for reason in reasons)
     return errors
-
-
-@bp.app_template_filter("kg")
-def kg_filter(value: Decimal, places: int = 2) -> str:
-    """kg (or any Decimal) for people: rounded for display only, grouped in the page's language."""
-    return format_decimal(Decimal(value).quantize(Decimal(1).scaleb(-places)), format=f"#,##0.{'0' * places}")
 
 
 def _credits(footprint) -> dict:

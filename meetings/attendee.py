@@ -14,16 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlsplit
 
-from babel.numbers import format_decimal
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from calculators.footprint import div
+from calculators.places import suggest_places
 from db import get_session
 from errors import Conflict, NotFound, ValidationError
 from extensions import csrf
@@ -174,19 +173,6 @@ def _post_problem(target: str) -> str | None:
 def _zh() -> bool:
     locale = get_locale()
     return locale is not None and locale.language == "zh"
-
-
-def kg_text(value: Decimal, places: int = 1) -> str:
-    """kg rounded for reading (half up), grouped by the reader's locale."""
-    step = Decimal(1).scaleb(-places)
-    rounded = value.quantize(step, rounding=ROUND_HALF_UP)
-    pattern = "#,##0" + ("." + "0" * places if places else "")
-    return format_decimal(rounded, format=pattern, locale=str(get_locale() or "zh_CN"))
-
-
-@bp.app_template_filter("kg")
-def _kg_filter(value, places: int = 1) -> str:
-    return kg_text(Decimal(value), places)
 
 
 def _close_text(event: Event) -> str:
@@ -433,4 +419,4 @@ def badge_mine(code: str):
 def places():
     """Place names starting with what the attendee typed, for the form's optional suggestion script."""
     query = request.args.get("q", "")
-    return jsonify(places=responses.suggest_places(query[:40]))
+    return jsonify(places=suggest_places(query[:40]))

@@ -6,7 +6,6 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterator, Mapping
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -19,9 +18,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from calculators.distance import UnknownPlace, all_cities, distance_km, find_airport, normalize, resolve_place
+from calculators.distance import UnknownPlace, distance_km
 from calculators.footprint import ZERO, Footprint, dsum
-from calculators.places import Place
+from calculators.places import Place, resolve_label, resolve_place
 from db import transaction, utcnow
 from errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 from factors import FactorSet, default_factor_set, load_factor_set
@@ -37,7 +36,6 @@ DEVICE_TOKEN_BYTES = 32
 _DEVICE_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 VENUE_COUNTRY = "CN"  # venues are in mainland China (meetings.events places them on a provincial grid)
 LOCAL_MODE_MAX_KM = Decimal(150)  # farther than this, a metro or taxi was not the way most of the trip was made
-MAX_SUGGESTIONS = 8
 # The calculator's leg for each way of travelling the form offers; walking and cycling emit nothing.
 _LEGS = {
     "flight": {"mode": "flight"},
@@ -130,69 +128,14 @@ def device_key_hash(device_token: str, badge_code: str | None = None) -> str:
 # ---- places ------------------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _cities_by_label() -> dict[str, Place]:
-    by_label: dict[str, Place] = {}
-    for place in all_cities():
-        by_label.setdefault(place.label, place)
-    return by_label
-
-
-@lru_cache(maxsize=1)
-def _city_keys() -> tuple[tuple[tuple[str, ...], str], ...]:
-    """Every city's lookup keys (Chinese, English, pinyin) with its label, in the table's priority order."""
-    rows = []
-    for place in all_cities():
-        short_zh = place.label.removeprefix(place.name_en).strip()
-        keys = {normalize(k) for k in (place.name_zh, short_zh, place.name_en, place.pinyin) if k}
-        rows.append((tuple(sorted(keys)), place.label))
-    return tuple(rows)
-
-
 def resolve_origin(text: str) -> Place:
     """A city or airport by name, IATA code or its label (what a suggestion carries); AnswerError with suggestions."""
-    wanted = (text or "").strip()
-    labelled = _cities_by_label().get(wanted)
-    if labelled is not None:
-        return labelled
-    airport = re.match(r"([A-Z]{3}) ", wanted)
-    if airport:
-        try:
-            place = find_airport(airport.group(1))
-        except UnknownPlace:
-            pass
-        else:
-            if place.label == wanted:
-                return place
     try:
-        return resolve_place(wanted)
+        return resolve_label(text)
     except UnknownPlace as error:
-        suggestions = list(error.suggestions)
-        if len(wanted) == 3 and wanted.isascii() and wanted.isalpha():
-            # A mistyped airport code: offer the airports it resembles first.
-            try:
-                find_airport(wanted)
-            except UnknownPlace as airport_error:
-                suggestions = list(dict.fromkeys((*airport_error.suggestions, *suggestions)))
+        wanted = (text or "").strip()
         raise AnswerError("origin", "answer_unknown_place", f"unknown city or airport {wanted!r}",
-                          suggestions=tuple(suggestions[:5]), place=wanted) from None
-
-
-def suggest_places(query: str, limit: int = MAX_SUGGESTIONS) -> list[str]:
-    """Labels of cities whose name starts with `query` (and the airport of a three-letter code), best first."""
-    key = normalize(query or "")[:40]
-    if not key:
-        return []
-    found: list[str] = []
-    if len(key) == 3 and key.isascii() and key.isalpha():
-        with suppress(UnknownPlace):
-            found.append(find_airport(key).label)
-    for keys, label in _city_keys():
-        if any(k.startswith(key) for k in keys) and label not in found:
-            found.append(label)
-            if len(found) >= limit:
-                break
-    return found
+                          suggestions=tuple(error.suggestions[:5]), place=wanted) from None
 
 
 # ---- answering ---------------------------------------------------------------------------------------------------

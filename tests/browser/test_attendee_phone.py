@@ -15,10 +15,11 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from accounts.models import Role
+from core.display import kg_text
 from db import get_session
 from footprints.service import compute_footprint
 from meetings import links
-from meetings.attendee import FORM_TOKEN_MAX_AGE, FORM_TOKEN_SALT, kg_text
+from meetings.attendee import FORM_TOKEN_MAX_AGE, FORM_TOKEN_SALT
 from meetings.models import AttendeeResponse
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.factories import DEFAULT_PASSWORD, make_event, make_organisation, make_user

@@ -291,3 +291,14 @@ def test_the_committed_table_is_what_the_build_script_produces():
         [sys.executable, str(ROOT / "tools" / "build_cities.py"), "--check"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_place_search_lives_with_the_places_and_speaks_in_labels():
+    from calculators.places import UnknownPlace, resolve_label, suggest_places
+
+    shanghai = resolve_label("上海")
+    assert resolve_label(shanghai.label) == shanghai
+    assert any(label.startswith("Shanghai") for label in suggest_places("shangh"))
+    with pytest.raises(UnknownPlace) as refused:
+        resolve_label("Shangai")
+    assert any("Shanghai" in label for label in refused.value.suggestions)
