@@ -23,6 +23,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from calculators.footprint import div
 from calculators.places import suggest_places
+from core import messages
 from db import get_session
 from errors import Conflict, NotFound, ValidationError
 from extensions import csrf
@@ -36,7 +37,6 @@ from meetings.forms import (
     TRAVEL_MODE_LABELS,
     TRIP_LABELS,
     AttendeeForm,
-    answer_message,
 )
 from meetings.models import BadgeCode, Event, TokenState
 from meetings.responses import (
@@ -291,15 +291,15 @@ def _submitted(target: str, submit) -> Posted | None:
     suggestions: tuple[str, ...] = ()
     if isinstance(error, AnswerError):
         shown = form.field_for(error.field) or form.origin
-        shown.errors = [*shown.errors, answer_message(error.answer_code, error.params, error.message)]
+        shown.errors = [*shown.errors, messages.render(error.answer_code, error.params, error.message)]
         suggestions = error.suggestions
         if error.field == "origin" and form.origin_choice.data:
             form.origin.data = form.origin_choice.data
     elif error is not None:
-        for field_name, messages in (error.fields or {"_schema": [error.message]}).items():
+        for field_name, reasons in (error.fields or {"_schema": [error.message]}).items():
             shown = form.field_for(field_name) or form.origin
             if not shown.errors:  # the form's own message, in the reader's language, says it already
-                shown.errors = [*shown.errors, *messages]
+                shown.errors = [*shown.errors, *reasons]
     return Posted(form, tuple(suggestions))
 
 

@@ -259,10 +259,6 @@ ANSWER_MESSAGES = {
 messages.register(ANSWER_MESSAGES)
 
 
-def answer_message(code: str, params: dict, fallback: str) -> str:
-    return messages.render(code, params, fallback)
-
-
 class FiniteDistance:
     """More than 0 and at most 25,000 km, with at most one decimal; stops before comparing a NaN."""
 

@@ -53,3 +53,14 @@ def shots(request) -> Path:
     folder = ROOT / "test-output" / "browser" / request.node.name.replace("/", "_")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def sign_in(context, base: str, email: str, password: str):
+    """A new page of `context`, signed in as `email` and on the home page."""
+    page = context.new_page()
+    page.goto(base + "/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_url(base + "/")
+    return page

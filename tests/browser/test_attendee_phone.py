@@ -21,7 +21,7 @@ from footprints.service import compute_footprint
 from meetings import links
 from meetings.attendee import FORM_TOKEN_MAX_AGE, FORM_TOKEN_SALT
 from meetings.models import AttendeeResponse
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_event, make_organisation, make_user
 
 pytestmark = pytest.mark.browser
@@ -41,13 +41,7 @@ def _expected(nights: int):
 
 
 def _sign_in(context, base: str, email: str):
-    page = context.new_page()
-    page.goto(base + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.locator("form.form button[type=submit]").click()
-    page.wait_for_url(base + "/")
-    return page
+    return sign_in(context, base, email, DEFAULT_PASSWORD)
 
 
 def test_an_attendee_answers_on_a_phone_and_the_dashboard_counts_it_once(live_server, browser, shots):

@@ -7,20 +7,14 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from db import get_session
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_attendee_response, make_event, make_organisation, make_user
 
 pytestmark = pytest.mark.browser
 
 
 def _sign_in(context, base: str, email: str):
-    page = context.new_page()
-    page.goto(base + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.locator("form.form button[type=submit]").click()
-    page.wait_for_url(base + "/")
-    return page
+    return sign_in(context, base, email, DEFAULT_PASSWORD)
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
