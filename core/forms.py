@@ -5,6 +5,7 @@ from __future__ import annotations
 from babel import support
 from flask_babel import get_babel, get_locale
 from flask_wtf import FlaskForm
+from wtforms import DecimalField
 from wtforms.i18n import messages_path
 
 _WTFORMS_CATALOGS: dict[str, support.Translations] = {}
@@ -40,3 +41,12 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return WTFORMS_CATALOG
+
+
+class QuantityField(DecimalField):
+    """A decimal shown as written (1000, not 1E+3, which is how a normalised Decimal prints)."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format(self.data, "f") if self.data is not None else ""

@@ -24,7 +24,8 @@ FOOD_ROWS = 3
 MAX_ROWS = 20
 TRIP_MODES = ["flight", "rail_high_speed", "rail_conventional", "coach", "bus", "metro", "taxi", "car"]
 LEG_FIELDS = {"mode": "mode", "from": "from", "to": "to", "distance_km": "km", "cabin": "cabin"}
-# The attendee form's default (meetings.forms.AttendeeForm.trip): a trip is there and back unless one way is chosen.
+# The attendee form's default (meetings.attendee_form.AttendeeForm.trip): a trip is there and back unless one
+# way is chosen.
 DEFAULT_TRIP = "return"
 HOME_FIELDS = ("province", "electricity_kwh", "natural_gas_m3", "period")
 DEFAULT_HOME_PERIOD = "month"  # people read home energy off a monthly bill

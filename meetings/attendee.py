@@ -29,7 +29,7 @@ from errors import Conflict, NotFound, ValidationError
 from extensions import csrf
 from factors import default_factor_set
 from meetings import badges, links, responses
-from meetings.forms import (
+from meetings.attendee_form import (
     ATTENDEE_MEAL_LABELS,
     CABIN_LABELS,
     CAR_FUEL_LABELS,

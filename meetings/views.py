@@ -37,6 +37,7 @@ from factors.regions import CN_PROVINCES, KNOWN_REGIONS
 from meetings import badges, charts, events, export, footprint_text, links, qr, registration_lists
 from meetings import footprint as event_footprint
 from meetings import responses as attendee_responses
+from meetings.attendee_form import TRAVEL_MODE_LABELS  # the dashboard groups answers by the form's modes
 from meetings.forms import (
     BOUNDARY_LABELS,
     GROUP_LABELS,
@@ -44,7 +45,6 @@ from meetings.forms import (
     MEETING_TYPE_LABELS,
     QUANTITY_LABELS,
     STRATUM_LABELS,
-    TRAVEL_MODE_LABELS,
     WASTE_STREAM_LABELS,
     BadgeCodesForm,
     EventForm,

@@ -113,7 +113,7 @@ def test_notes_and_units_are_in_the_pages_language(client):
 
 
 def test_a_trip_is_a_return_trip_unless_one_way_is_chosen_as_on_the_attendee_form(client):
-    from meetings.forms import AttendeeForm
+    from meetings.attendee_form import AttendeeForm
 
     assert AttendeeForm.trip.kwargs["default"] == "return"
     trip = {"go": "1", "trip-0-mode": "rail_high_speed", "trip-0-km": "100"}

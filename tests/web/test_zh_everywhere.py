@@ -397,10 +397,11 @@ def test_wtforms_messages_are_chinese_on_every_form(app):
     from flask_wtf import FlaskForm
 
     import accounts.forms
+    import meetings.attendee_form
     import meetings.forms
     from core.forms import Form
 
-    forms = [cls for module in (accounts.forms, meetings.forms) for cls in vars(module).values()
+    forms = [cls for module in (accounts.forms, meetings.forms, meetings.attendee_form) for cls in vars(module).values()
              if isinstance(cls, type) and issubclass(cls, FlaskForm) and cls.__module__ == module.__name__]
     assert forms and all(issubclass(cls, Form) for cls in forms), [c for c in forms if not issubclass(c, Form)]
     with app.test_request_context(method="POST", data={"count": "many"}, headers={"Cookie": "lang=zh_CN"}):
