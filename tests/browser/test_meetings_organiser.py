@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 import zxingcpp
@@ -13,7 +14,7 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from db import get_session
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.factories import DEFAULT_PASSWORD, make_organisation, make_user
+from tests.factories import DEFAULT_PASSWORD, event_dates, make_organisation, make_user
 
 pytestmark = pytest.mark.browser
 A4 = {"width": 794, "height": 1123}
@@ -43,8 +44,9 @@ def test_an_organiser_creates_a_meeting_and_prints_its_poster(live_server, brows
     page.fill("#name_zh", "2027 粤港澳大湾区绿色低碳发展论坛")
     page.fill("#name_en", "2027 Greater Bay Area Green and Low-Carbon Development Forum")
     page.select_option("#meeting_type", "conference")
-    page.fill("#starts_on", "2027-03-12")
-    page.fill("#ends_on", "2027-03-10")  # before the start: refused with a message on the field
+    starts_on = event_dates()["starts_on"]
+    page.fill("#starts_on", starts_on.isoformat())
+    page.fill("#ends_on", (starts_on - timedelta(days=2)).isoformat())  # before the start: refused on the field
     page.fill("#venue_name", "广州白云国际会议中心")
     page.fill("#city", "广州")
     page.fill("#expected_attendance", "800")
@@ -57,7 +59,7 @@ def test_an_organiser_creates_a_meeting_and_prints_its_poster(live_server, brows
     _no_sideways_scroll(page, viewport)
     page.screenshot(path=shots / "form-errors.png", full_page=True)
 
-    page.fill("#ends_on", "2027-03-14")
+    page.fill("#ends_on", (starts_on + timedelta(days=2)).isoformat())
     page.fill("#electricity_kwh", "12500")
     page.fill("#natural_gas_m3", "320")
     page.fill("#diesel_kg", "40")
