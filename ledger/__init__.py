@@ -1,0 +1,1 @@
+"""The offset ledger: forestry carbon-sink credits as serial blocks, retired once, on a transparency log."""
