@@ -20,6 +20,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, Text, U
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
+import accounts.models  # noqa: F401 (registers `user` and `organisation`, which ledger rows refer to)
 from db import ExactDecimal, UTCDateTime, utcnow
 
 
