@@ -15,6 +15,7 @@ import pytest
 from sqlmodel import Session, select
 
 from db import make_engine
+from errors import Conflict
 from ledger import accounts, retirement
 from ledger.invariants import check_invariants
 from ledger.models import BlockStatus, CreditBlock, Retirement, RetirementPart
@@ -165,3 +166,28 @@ def test_a_process_killed_during_a_retirement_leaves_all_of_it_or_none(engine, c
         again = _retire(account_id, 15, "fault")(session)
         assert again.tonnes == 15
         assert accounts.held_tonnes(session, account_id) == 15
+
+
+def test_accounts_created_at_once_are_one_account(engine):
+    with Session(engine, expire_on_commit=False) as session:
+        organisation_id = make_organisation(session).id
+    outcomes = _race(engine, [lambda session: accounts.account_of(session, organisation_id) for _ in range(6)]
+                     + [lambda session: accounts.pool_account(session) for _ in range(6)])
+    assert all(not isinstance(o, Exception) for o in outcomes), outcomes
+    assert len({o.id for o in outcomes[:6]}) == 1 and len({o.id for o in outcomes[6:]}) == 1
+    assert outcomes[0].id != outcomes[6].id
+
+
+def test_the_same_serials_issued_at_once_enter_the_ledger_once(engine):
+    with Session(engine, expire_on_commit=False) as session:
+        account = accounts.pool_account(session)
+        project = make_credit_project(session)
+    outcomes = _race(engine, [lambda session, n=n: issue_ccer(session, project, account, 1 + n, 100 + n)
+                              for n in range(8)])
+    succeeded = [o for o in outcomes if isinstance(o, CreditBlock)]
+    refused = [o for o in outcomes if isinstance(o, Conflict)]
+    assert (len(succeeded), len(refused)) == (1, 7), outcomes
+    assert all(error.code == "serial_overlap" for error in refused)
+    with Session(engine) as session:
+        assert len(session.exec(select(CreditBlock)).all()) == 1
+        assert check_invariants(session) == []
