@@ -113,11 +113,15 @@ class LogSigner:
     def verifier_key(self) -> str:
         return verifier_key(self.name, self.public_key)
 
-    def sign(self, size: int, root_hash: bytes) -> str:
-        text = checkpoint_text(self.name, size, root_hash)
+    def sign_note(self, text: str) -> str:
+        """A signed note of `text` (which ends in a newline), with this key's one signature line."""
         signature = self.private_key.sign(text.encode())
         stamp = base64.b64encode(key_id(self.name, self.public_key) + signature).decode()
         return f"{text}\n{SIGNATURE_PREFIX}{self.name} {stamp}\n"
+
+    def sign(self, size: int, root_hash: bytes) -> str:
+        """The signed checkpoint of the tree of `size` entries with `root_hash`."""
+        return self.sign_note(checkpoint_text(self.name, size, root_hash))
 
 
 def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
@@ -176,20 +180,21 @@ def parse_checkpoint(text: str) -> Checkpoint:
     return Checkpoint(origin=origin, size=int(size_text), root_hash=root_hash, text=text)
 
 
-def verify_checkpoint(text: str, public_key: Ed25519PublicKey | str, name: str | None = None) -> Checkpoint:
-    """The checkpoint, if a signature by `public_key` (a key or a verifier key string) verifies; else raise.
+def open_note(text: str, public_key: Ed25519PublicKey, name: str) -> str:
+    """The text of a signed note whose signature by (`name`, `public_key`) verifies; else CheckpointError.
 
-    The key name defaults to the checkpoint's origin (this log signs under its origin). As signed-note asks,
-    signature lines of other keys are ignored, and a failing signature of the known key refuses the note.
+    As signed-note asks, signature lines of other keys are ignored, and a failing signature of the known key
+    refuses the note.
     """
-    if isinstance(public_key, str):
-        name, public_key = parse_verifier_key(public_key)
-    checkpoint = parse_checkpoint(text)
-    name = name or checkpoint.origin
-    note, _, signature_block = text.partition("\n\n")
+    if "\r" in text or any(ord(c) < 0x20 and c != "\n" for c in text):
+        raise CheckpointError("a signed note contains no control characters but newlines")
+    cut = text.rfind("\n\n")
+    if cut < 0 or not text.endswith("\n"):
+        raise CheckpointError("a signed note is its text, a blank line, then signature lines; none found")
+    note, signature_block = text[:cut + 1], text[cut + 2:]
     expected_id = key_id(name, public_key)
     verified = False
-    for line in signature_block.rstrip("\n").split("\n"):
+    for line in signature_block[:-1].split("\n"):
         if not line.startswith(SIGNATURE_PREFIX):
             raise CheckpointError(f"signature line {line!r} does not start with an em dash and a space")
         signer, _, stamp = line[len(SIGNATURE_PREFIX):].partition(" ")
@@ -200,12 +205,24 @@ def verify_checkpoint(text: str, public_key: Ed25519PublicKey | str, name: str |
         if signer != name or raw[:4] != expected_id:
             continue
         try:
-            public_key.verify(raw[4:], (note + "\n").encode())
+            public_key.verify(raw[4:], note.encode())
         except InvalidSignature:
-            raise CheckpointError(f"the signature of {name!r} does not verify: the checkpoint was altered") from None
+            raise CheckpointError(f"the signature of {name!r} does not verify: the note was altered") from None
         verified = True
     if not verified:
-        raise CheckpointError(f"the checkpoint carries no signature by the key {name!r}")
+        raise CheckpointError(f"the note carries no signature by the key {name!r}")
+    return note
+
+
+def verify_checkpoint(text: str, public_key: Ed25519PublicKey | str, name: str | None = None) -> Checkpoint:
+    """The checkpoint, if a signature by `public_key` (a key or a verifier key string) verifies; else raise.
+
+    The key name is the verifier key's, or by default the checkpoint's origin (this log signs under its origin).
+    """
+    if isinstance(public_key, str):
+        name, public_key = parse_verifier_key(public_key)
+    checkpoint = parse_checkpoint(text)
+    open_note(text, public_key, name or checkpoint.origin)
     return checkpoint
 
 
