@@ -132,7 +132,7 @@ def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
 
 def parse_verifier_key(text: str) -> tuple[str, Ed25519PublicKey]:
     """The name and public key of a verifier key; CheckpointError if it is malformed or its ID does not match."""
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # the base64 key may itself contain "+"
     if len(parts) != 3 or not _KEY_NAME.fullmatch(parts[0]) or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
         raise CheckpointError("a verifier key reads <name>+<8 hex digits>+<base64 key>")
     name, id_hex, encoded = parts
@@ -239,7 +239,7 @@ def log_tree(session: Session) -> tuple[MerkleTree, str]:
     the new entries are read from the database. Verification never uses this: it reads every entry itself.
     """
     head = session.execute(select(LedgerHead.size, LedgerHead.head_hash).where(LedgerHead.id == 1)).one()
-    key = str(session.get_bind().url)
+    key = str(session.connection().engine.url)
     with _cache_lock:
         leaves, last = _leaf_cache.get(key, ([], ""))
     leaves = list(leaves)

@@ -14,9 +14,9 @@ class InclusionQueryArgsSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
-    index = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_TREE_SIZE),
+    index = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_TREE_SIZE),
                               metadata={"description": "The entry's 0-based sequence number (its leaf index)"})
-    size = ma.fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_TREE_SIZE),
+    size = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_TREE_SIZE),
                              metadata={"description": "The tree size to prove inclusion in; the whole log when "
                                                       "omitted. At most the log's current size."})
 
@@ -25,9 +25,9 @@ class ConsistencyQueryArgsSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
-    old = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_TREE_SIZE),
+    old = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_TREE_SIZE),
                             metadata={"description": "The earlier tree size (e.g. an earlier checkpoint's)"})
-    new = ma.fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_TREE_SIZE),
+    new = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_TREE_SIZE),
                             metadata={"description": "The later tree size; the whole log when omitted"})
 
 

@@ -66,9 +66,11 @@ def _scan_entries(session: Session, report: VerifyReport, head_seq: int) -> tupl
     leaves: list[bytes] = []
     append = leaves.append
     expected_seq, prev, at_head = 0, GENESIS_HASH, None
-    connection = session.connection().execution_options(stream_results=True, max_row_buffer=FETCH_ROWS)
-    result = connection.exec_driver_sql(
-        "SELECT seq, kind, body, prev_hash, entry_hash FROM ledger_log_entry ORDER BY seq")
+    # Per statement: Connection.execution_options() would change the connection itself, and every later
+    # statement (even a ROLLBACK TO SAVEPOINT) would go through a server-side cursor.
+    result = session.connection().exec_driver_sql(
+        "SELECT seq, kind, body, prev_hash, entry_hash FROM ledger_log_entry ORDER BY seq",
+        execution_options={"stream_results": True, "max_row_buffer": FETCH_ROWS})
     for rows in result.partitions(FETCH_ROWS):
         for seq, kind, body, prev_hash, digest in rows:
             data = body.encode()

@@ -91,6 +91,12 @@ def test_a_malformed_checkpoint_is_refused_naming_its_line(text, reason):
         parse_checkpoint(text)
 
 
+def test_a_verifier_key_whose_base64_holds_a_plus_parses_and_its_id_matches():
+    # A verifier key of transparency-dev/formats' tests (note/note_cosigv1_test.go): its base64 contains "+".
+    name, public_key = parse_verifier_key("TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6")
+    assert name == "TEST" and len(public_key.public_bytes_raw()) == 32
+
+
 @pytest.mark.parametrize("key", ["PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
                                  "PeterNeumann+c74f20a3+AhpcXQcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "PeterNeumann"])
 def test_a_wrong_verifier_key_is_refused(key):
