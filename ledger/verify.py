@@ -1,7 +1,7 @@
 """Verifying the whole ledger: the hash chain, the head row, the Merkle root, an earlier checkpoint, the invariants.
 
-The entries are streamed in sequence order (a server-side cursor on PostgreSQL) as plain rows, never as ORM
-objects, so a million entries verify in seconds. The report names the first entry (by seq) that breaks the
+The entries are streamed in sequence order (a server-side cursor on PostgreSQL) as the driver's plain tuples, never
+as ORM objects, so a million entries verify in seconds. The report names the first entry (by seq) that breaks the
 chain, and every broken invariant as ledger.invariants words it.
 """
 
@@ -66,12 +66,13 @@ def _scan_entries(session: Session, report: VerifyReport, head_seq: int) -> tupl
     leaves: list[bytes] = []
     append = leaves.append
     expected_seq, prev, at_head = 0, GENESIS_HASH, None
-    # Per statement: Connection.execution_options() would change the connection itself, and every later
-    # statement (even a ROLLBACK TO SAVEPOINT) would go through a server-side cursor.
-    result = session.connection().exec_driver_sql(
-        "SELECT seq, kind, body, prev_hash, entry_hash FROM ledger_log_entry ORDER BY seq",
-        execution_options={"stream_results": True, "max_row_buffer": FETCH_ROWS})
-    for rows in result.partitions(FETCH_ROWS):
+    # The driver's own cursor (a named, server-side one on PostgreSQL): plain tuples, no Row objects per entry.
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    postgres = connection.dialect.name == "postgresql"
+    cursor = driver.cursor(name="ledger_verify_scan") if postgres else driver.cursor()
+    cursor.execute("SELECT seq, kind, body, prev_hash, entry_hash FROM ledger_log_entry ORDER BY seq")
+    while rows := cursor.fetchmany(FETCH_ROWS):
         for seq, kind, body, prev_hash, digest in rows:
             data = body.encode()
             if seq != expected_seq:
@@ -96,6 +97,7 @@ def _scan_entries(session: Session, report: VerifyReport, head_seq: int) -> tupl
                 at_head = digest
             prev = digest
             expected_seq += 1
+    cursor.close()
     report.size = len(leaves)
     report.head_hash = prev
     return leaves, at_head
