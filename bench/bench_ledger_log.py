@@ -1,0 +1,196 @@
+"""The transparency log: appends per second against a bare one-row INSERT at the same concurrency, and
+`verify_ledger` over 1,000,000 entries; on SQLite and on a scratch PostgreSQL database."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import rfc8785
+from sqlalchemy import text
+from sqlmodel import Session
+
+from bench.common import report
+
+ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+CLIENTS = 4
+SECONDS = 5
+ENTRIES = 1_000_000
+TARGET_APPEND_RATIO = 0.5
+TARGET_VERIFY_S = 10.0
+AT = "2026-12-01T08:00:00.000001+00:00"
+DATA = {"retirement_id": 0, "public_id": "r00000000", "account_id": 2, "tonnes": 7,
+        "subject": {"kind": "event_snapshot", "id": 41}, "beneficiary": "广州绿色论坛 2026", "reason": "零碳会议",
+        "parts": [{"block_id": 17, "serial_start": 1000300, "serial_end": 1000306}]}
+BARE_TABLE = "CREATE TABLE bench_bare_insert (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"
+
+
+@contextmanager
+def _scratch(backend: str):
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        return
+    from tests.conftest import scratch_postgres_database
+
+    with scratch_postgres_database("bench_ledger_log", server_url=ADMIN_URL) as url:
+        yield url
+
+
+def _postgres_reachable() -> bool:
+    from db import make_engine
+
+    try:
+        engine = make_engine(ADMIN_URL)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+        return False
+
+
+def _migrate(url: str) -> None:
+    from alembic import command
+
+    from tests.conftest import alembic_config
+
+    command.upgrade(alembic_config(url), "head")
+
+
+def _per_second(engine, work, clients: int, seconds: float) -> float:
+    """Transactions per second of `clients` threads each running `work(session)` in a loop for `seconds`."""
+    counts = [0] * clients
+    stop = time.monotonic() + seconds
+    barrier = threading.Barrier(clients)
+
+    def client(n: int) -> None:
+        with Session(engine) as session:
+            barrier.wait()
+            while time.monotonic() < stop:
+                work(session)
+                counts[n] += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - started)
+
+
+def _appends(engine, backend: str) -> None:
+    from ledger.db import begin_write, run_ledger_transaction
+    from ledger.log import append
+    from ledger.verify import verify_ledger
+
+    body = rfc8785.dumps(DATA).decode()
+    with engine.begin() as connection:
+        connection.exec_driver_sql(BARE_TABLE if backend == "sqlite" else BARE_TABLE.replace("INTEGER", "SERIAL"))
+
+    def bare(session: Session) -> None:
+        begin_write(session)  # the same BEGIN IMMEDIATE a ledger transaction takes on SQLite
+        session.execute(text("INSERT INTO bench_bare_insert (body) VALUES (:body)"), {"body": body})
+        session.commit()
+
+    def log_append(session: Session) -> None:
+        run_ledger_transaction(session, lambda s: append(s, "retirement", DATA))
+
+    baseline = _per_second(engine, bare, CLIENTS, SECONDS)
+    figure = _per_second(engine, log_append, CLIENTS, SECONDS)
+    ratio = figure / baseline
+    report(f"{backend}: log appends, {CLIENTS} clients, one entry per transaction", figure, "tx/s",
+           baseline=baseline, baseline_name="bare one-row INSERT", target=f"ratio >= {TARGET_APPEND_RATIO}",
+           ok=ratio >= TARGET_APPEND_RATIO)
+    with Session(engine) as session:
+        check = verify_ledger(session)
+    print(f"{backend}: {check.size} entries appended concurrently verify: {'OK' if check.ok else check.problems}",
+          flush=True)
+
+
+def _valid_chain(count: int):
+    """Rows (seq, kind, body, prev_hash, entry_hash) of a valid chain, bodies built as rfc8785 writes them."""
+    data = rfc8785.dumps(DATA).decode()
+    prev = "0" * 64
+    sha256 = hashlib.sha256
+    for seq in range(count):
+        body = f'{{"at":"{AT}","data":{data},"kind":"retirement","prev":"{prev}","seq":{seq}}}'
+        digest = sha256(body.encode()).hexdigest()
+        yield seq, "retirement", body, prev, digest
+        prev = digest
+
+
+def _bulk_load(engine, backend: str, count: int) -> None:
+    from ledger.log import canonical_body
+
+    first = next(_valid_chain(1))[2]
+    assert first == canonical_body(seq=0, kind="retirement", at=AT, prev="0" * 64, data=DATA)
+    with engine.begin() as connection:
+        raw = connection.connection.driver_connection
+        last = "0" * 64
+        if backend == "sqlite":
+            # The appends measured before are replaced by the precomputed chain (the bench's own scratch file).
+            connection.exec_driver_sql("DROP TRIGGER IF EXISTS ledger_log_entry_no_delete")
+            connection.exec_driver_sql("DELETE FROM ledger_log_entry")
+            rows = list(_valid_chain(count))
+            raw.executemany("INSERT INTO ledger_log_entry (seq, kind, body, prev_hash, entry_hash) "
+                            "VALUES (?, ?, ?, ?, ?)", rows)
+            last = rows[-1][4]
+        else:
+            connection.exec_driver_sql("ALTER TABLE ledger_log_entry DISABLE TRIGGER ledger_log_entry_append_only")
+            connection.exec_driver_sql("TRUNCATE ledger_log_entry")
+            connection.exec_driver_sql("ALTER TABLE ledger_log_entry ENABLE TRIGGER ledger_log_entry_append_only")
+            buffer = io.StringIO()
+            for seq, kind, body, prev, digest in _valid_chain(count):
+                buffer.write(f"{seq}\t{kind}\t{body}\t{prev}\t{digest}\n")
+                last = digest
+            buffer.seek(0)
+            with raw.cursor() as cursor, cursor.copy(
+                    "COPY ledger_log_entry (seq, kind, body, prev_hash, entry_hash) FROM STDIN") as copy:
+                while chunk := buffer.read(1 << 20):
+                    copy.write(chunk)
+        connection.execute(text("UPDATE ledger_head SET size = :size, head_hash = :hash WHERE id = 1"),
+                           {"size": count, "hash": last})
+    if backend == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE ledger_log_entry")
+
+
+def _verify_million(engine, backend: str) -> None:
+    from ledger.verify import verify_ledger
+
+    started = time.monotonic()
+    _bulk_load(engine, backend, ENTRIES)
+    print(f"{backend}: {ENTRIES:,} entries loaded in {time.monotonic() - started:.1f} s", flush=True)
+    with Session(engine) as session:
+        started = time.monotonic()
+        result = verify_ledger(session)
+        elapsed = time.monotonic() - started
+    if not result.ok:
+        raise RuntimeError(f"the bench's chain does not verify: {result.problems[:3]}")
+    report(f"{backend}: verify_ledger over {result.size:,} entries", elapsed, "s",
+           target=f"< {TARGET_VERIFY_S:.0f} s", ok=elapsed < TARGET_VERIFY_S)
+
+
+def run() -> None:
+    from db import make_engine
+
+    backends = ["sqlite"] + (["postgresql"] if _postgres_reachable() else [])
+    if len(backends) == 1:
+        print(f"PostgreSQL at {ADMIN_URL} is not reachable: its figures are skipped", flush=True)
+    for backend in backends:
+        with _scratch(backend) as url:
+            _migrate(url)
+            engine = make_engine(url)
+            try:
+                _appends(engine, backend)
+                _verify_million(engine, backend)
+            finally:
+                engine.dispose()
