@@ -142,10 +142,11 @@ def register_blueprints(app: Flask) -> None:
     from core.views import bp as core_bp
     from factorsets.views import bp as factorsets_bp
     from footprints.views import bp as footprints_bp
+    from ledger.views import bp as ledger_bp
     from meetings.attendee import bp as attendee_bp
     from meetings.views import bp as meetings_bp
 
-    for blueprint in (core_bp, accounts_bp, factorsets_bp, footprints_bp, meetings_bp, attendee_bp):
+    for blueprint in (core_bp, accounts_bp, factorsets_bp, footprints_bp, meetings_bp, attendee_bp, ledger_bp):
         app.register_blueprint(blueprint)
 
 
@@ -180,6 +181,15 @@ def _rate_limited_endpoints(settings: Settings) -> dict[str, str]:
         "factorsets.browse": settings.public_rate_limit,
         "footprints.calculator": settings.public_rate_limit,
         "attendee.places": settings.public_rate_limit,
+        "ledger.index": settings.public_rate_limit,
+        "ledger.retirements_csv": settings.public_rate_limit,
+        "ledger.retirement": settings.public_rate_limit,
+        "ledger.search": settings.public_rate_limit,
+        "ledger.project": settings.public_rate_limit,
+        "api_ledger.Projects": settings.public_rate_limit,
+        "api_ledger.ProjectDetail": settings.public_rate_limit,
+        "api_ledger.Retirements": settings.public_rate_limit,
+        "api_ledger.RetirementDetail": settings.public_rate_limit,
     }
 
 
