@@ -11,8 +11,11 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from core import messages
+from errors import ValidationError as DomainValidationError
 from factors.regions import CN_PROVINCES
+from ledger.blocks import parse_policy
 from ledger.models import ProjectType, Registry
+from ledger.retirement import MAX_IDEMPOTENCY_KEY, SUBJECT_KINDS
 
 # Limits, each named once: the forms, the API and the documentation read them from here.
 MAX_TONNES = 1_000_000  # one retirement, sale or grant; far above any meeting, far below an int8 overflow
@@ -23,7 +26,6 @@ MAX_SERIAL_TEXT = 300
 MAX_BENEFICIARY = 200
 MAX_REASON = 500
 MAX_NOTE = 500
-MAX_IDEMPOTENCY_KEY = 128
 MAX_LINKS = 20
 MAX_DESCRIPTION = 5000
 MAX_STATEMENT_BYTES = 1_000_000  # a registry statement CSV; thousands of lines
@@ -31,9 +33,8 @@ MAX_SEARCH_TEXT = 300
 PUBLIC_PAGE_SIZE = 50
 MAX_CSV_ROWS = 100_000
 
-SUBJECT_KIND_CHOICES = ("event_snapshot", "inventory_period", "personal_footprint")
-POLICY_PATTERN = re.compile(r"\A[a-z_]{1,40}(:[A-Za-z0-9_.-]{1,60})?\Z")
-IDEMPOTENCY_KEY_PATTERN = re.compile(r"\A[A-Za-z0-9_.:-]{8,128}\Z")
+SUBJECT_KIND_CHOICES = SUBJECT_KINDS
+IDEMPOTENCY_KEY_PATTERN = re.compile(rf"\A[A-Za-z0-9_.:-]{{8,{MAX_IDEMPOTENCY_KEY}}}\Z")
 
 LEDGER_MESSAGES = {
     "ledger.programme_type_needed": _l("A VCS or Gold Standard project needs its programme project type "
@@ -43,8 +44,9 @@ LEDGER_MESSAGES = {
     "ledger.serials_reversed": _l("The last serial (%(end)s) is before the first (%(start)s)."),
     "ledger.serial_half_given": _l("Give both the first and the last serial, or neither."),
     "ledger.date_range_reversed": _l("The end date is before the start date."),
-    "ledger.idempotency_key_format": _l("8 to 128 letters, digits or . _ : -"),
-    "ledger.policy_format": _l("A policy name such as oldest_vintage, optionally with “:option”."),
+    "ledger.idempotency_key_format": _l("8 to %(max)s letters, digits or . _ : -"),
+    "ledger.unknown_policy": _l("Unknown policy “%(given)s”: oldest_vintage, prefer_type:<project type> or "
+                                "prefer_province:<province code>."),
     "ledger.blank": _l("This field may not be blank."),
 }
 messages.register(LEDGER_MESSAGES)
@@ -228,12 +230,14 @@ class InvalidationCreateSchema(_Strip):
 
 def _idempotency_key(value: str) -> None:
     if not IDEMPOTENCY_KEY_PATTERN.match(value):
-        raise _problem("ledger.idempotency_key_format")
+        raise _problem("ledger.idempotency_key_format", max=MAX_IDEMPOTENCY_KEY)
 
 
 def _policy(value: str) -> None:
-    if not POLICY_PATTERN.match(value):
-        raise _problem("ledger.policy_format")
+    try:
+        parse_policy(value)
+    except DomainValidationError:
+        raise _problem("ledger.unknown_policy", given=value) from None
 
 
 class RetirementCreateSchema(_Strip):
@@ -244,7 +248,7 @@ class RetirementCreateSchema(_Strip):
     subject_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**63 - 1))
     beneficiary = _text(MAX_BENEFICIARY)
     reason = _text(MAX_REASON)
-    policy = fields.String(load_default="oldest_vintage", validate=_policy)
+    policy = fields.String(load_default="oldest_vintage", validate=[validate.Length(max=64), _policy])
     idempotency_key = fields.String(load_default=None, allow_none=True, validate=_idempotency_key,
                                     metadata={"description": "Or the Idempotency-Key header; the same key returns "
                                                              "the first retirement"})

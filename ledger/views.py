@@ -33,7 +33,10 @@ from db import get_session
 from errors import DomainError, NotFound, PermissionDenied, ValidationError, json_paths
 from extensions import login_manager
 from ledger import queries
+from ledger.checkpoint import make_checkpoint, signer_for
+from ledger.merkle import verify_inclusion
 from ledger.models import BlockStatus, ProjectType, Registry
+from ledger.proofs import inclusion_proof
 from ledger.schemas import (
     MAX_STATEMENT_BYTES,
     PUBLIC_PAGE_SIZE,
@@ -91,6 +94,10 @@ def _ledger_labels():
 
 def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.extensions["settings"].default_timezone)
+
+
+def _signer():
+    return signer_for(current_app.extensions["settings"])
 
 
 def _platform_slug() -> str:
@@ -158,7 +165,8 @@ def index():
     return render_template(
         "ledger/index.html", rows=rows, total=total, page=page, pages=pages, query=query, filters=filters,
         filter_errors=errors, args=request.args, projects=queries.list_projects(session),
-        tree=queries.tree_state(session), subject_kinds=SUBJECT_KIND_CHOICES, is_platform_admin=_is_platform_admin(),
+        checkpoint=make_checkpoint(session, _signer()), subject_kinds=SUBJECT_KIND_CHOICES,
+        is_platform_admin=_is_platform_admin(),
     ), 422 if errors else 200
 
 
@@ -179,8 +187,12 @@ def retirement(public_id: str):
     if len(public_id) > 32:
         raise NotFound("no retirement has this id")
     row = queries.get_retirement(session, public_id=public_id)
-    proof = queries.inclusion(session, seq=row.retirement.log_seq) if row.retirement.log_seq is not None else None
-    return render_template("ledger/retirement.html", row=row, r=row.retirement, proof=proof)
+    proof = verified = None
+    if row.retirement.log_seq is not None:
+        proof = inclusion_proof(session=session, signer=_signer(), index=row.retirement.log_seq)
+        verified = verify_inclusion(proof.index, proof.size, bytes.fromhex(proof.leaf_hash),
+                                    [bytes.fromhex(h) for h in proof.audit_path], bytes.fromhex(proof.root_hash))
+    return render_template("ledger/retirement.html", row=row, r=row.retirement, proof=proof, verified=verified)
 
 
 @bp.get("/ledger/search")
