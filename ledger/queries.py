@@ -234,7 +234,7 @@ def search_serial(session: Session, *, serial: str, namespace: str = "", limit: 
     try:
         interval = parse_serial(serial)
     except SerialError as error:
-        return SerialSearch(hits=[], problem=(f"serial.{error.code}", dict(error.params or {})))
+        return SerialSearch(hits=[], problem=(error.code, dict(error.params or {})))
     condition = and_(CreditBlock.serial_namespace == interval.namespace, CreditBlock.serial_start <= interval.end,
                      CreditBlock.serial_end >= interval.start)
     return SerialSearch(hits=_hits(session, condition, limit), namespace=interval.namespace, start=interval.start,

@@ -204,8 +204,10 @@ def search():
         return render_template("ledger/search.html", result=None, args=request.args,
                                errors=_shown_errors(error)), 422
     result = queries.search_serial(session, serial=args["serial"], namespace=args["namespace"])
-    problem = messages.render(*result.problem, fallback=_("This serial number could not be read.")) \
-        if result.problem else None
+    problem = None
+    if result.problem:
+        problem = _("“%(text)s” is not a serial number this ledger can read: paste a Verra, Gold Standard or "
+                    "UNFCCC serial as the registry wrote it, or type one number.", text=args["serial"])
     return render_template("ledger/search.html", result=result, args=args, errors={}, problem=problem,
                            searched=bool(args["serial"])), 422 if problem else 200
 
@@ -435,23 +437,9 @@ def holdings():
 
 
 def event_coverage(session, *, organisation_id: int, event, snapshot):
-    """Credits for a meeting: its current snapshot's tonnes against what was retired for any of its snapshots.
+    from meetings.footprint import credits_coverage
 
-    Retirements name the snapshot they were made for; a newer snapshot of the same meeting keeps them, and
-    needs only what it adds.
-    """
-    from ledger.coverage import coverage
-    from meetings.footprint import snapshot_ids_of
-
-    valid = retired = invalidated = 0
-    for snapshot_id in snapshot_ids_of(session=session, organisation_id=organisation_id, event_id=event.id):
-        found = coverage(session, subject_kind="event_snapshot", subject_id=snapshot_id, required_tonnes=0)
-        valid += found.valid
-        retired += found.retired
-        invalidated += found.invalidated
-    required = snapshot.credits_needed_t
-    return {"required": required, "retired": retired, "invalidated": invalidated, "valid": valid,
-            "shortfall": max(0, required - valid)}
+    return credits_coverage(session=session, organisation_id=organisation_id, event_id=event.id, snapshot=snapshot)
 
 
 @bp.route("/ledger/retire", methods=["GET", "POST"])
@@ -527,9 +515,9 @@ def _retire_shortfall(session, event, snapshot, values):
     from ledger.retirement import retire
 
     covered = event_coverage(session, organisation_id=g.organisation.id, event=event, snapshot=snapshot)
-    if covered["shortfall"] == 0:
+    if covered.shortfall == 0:
         return None
-    return retire(session, account_id=account_of(session, g.organisation.id).id, tonnes=covered["shortfall"],
+    return retire(session, account_id=account_of(session, g.organisation.id).id, tonnes=covered.shortfall,
                   subject_kind="event_snapshot", subject_id=snapshot.id, beneficiary=values["beneficiary"],
                   reason=values["reason"], idempotency_key=values["idempotency_key"],
                   recorded_by_id=current_user.id)
