@@ -239,7 +239,8 @@ def log_tree(session: Session) -> tuple[MerkleTree, str]:
     the new entries are read from the database. Verification never uses this: it reads every entry itself.
     """
     head = session.execute(select(LedgerHead.size, LedgerHead.head_hash).where(LedgerHead.id == 1)).one()
-    key = str(session.get_bind().url)
+    bind = session.get_bind()
+    key = str(getattr(bind, "url", None) or bind.engine.url)  # an Engine, or a Connection (tests, nested work)
     with _cache_lock:
         leaves, last = _leaf_cache.get(key, ([], ""))
     leaves = list(leaves)
