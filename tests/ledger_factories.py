@@ -26,3 +26,19 @@ def issue_ccer(session, project, account, start: int, end: int, *, vintage: int 
     return issuance.issue(session, project_id=project.id, account_id=account.id,
                           serial_text=f"{project.registry_project_id}-{vintage}-{start:06d}-{end:06d}",
                           vintage=vintage, serial_start=start, serial_end=end, is_ex_ante=is_ex_ante)
+
+
+def give_credits(session, organisation, tonnes: int, *, project=None, vintage: int = 2021, start: int = 1,
+                 price: str | None = "60.00"):
+    """`tonnes` of new CCER credits (serials start..start+tonnes-1) issued into the pool and sold to `organisation`."""
+    from decimal import Decimal
+
+    from ledger.accounts import account_of, pool_account
+    from ledger.transfers import transfer
+
+    project = project or make_credit_project(session)
+    pool = pool_account(session)
+    block = issue_ccer(session, project, pool, start, start + tonnes - 1, vintage=vintage)
+    transfer(session, from_account_id=pool.id, to_account_id=account_of(session, organisation.id).id, tonnes=tonnes,
+             price_per_tonne_cny=Decimal(price) if price else None)
+    return project, block
