@@ -1,0 +1,174 @@
+"""Block algebra shared by the ledger's movements: claiming a block, splitting it, picking blocks by policy.
+
+A block is never shortened: a partial movement marks it `split` (a conditional UPDATE that succeeds only while
+the block is still as the caller saw it) and inserts its contiguous parts, each pointing at it. The parent is
+marked before its parts are inserted, so the live blocks never overlap, not even inside the transaction (which
+PostgreSQL's exclusion constraint checks row by row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, update
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, select
+
+from errors import Conflict, ValidationError
+from factors.regions import CN_PROVINCES
+from ledger import log
+from ledger.models import BlockStatus, CreditBlock, CreditProject, ProjectType, Registry
+
+DEFAULT_POLICY = "oldest_vintage"
+# The named, deterministic ways of picking blocks; the options' kinds (None: no option).
+POLICIES: dict[str, str | None] = {"oldest_vintage": None, "prefer_type": "project_type",
+                                   "prefer_province": "province"}
+CANDIDATES_PER_READ = 64
+
+
+def sqlstate(error: DBAPIError) -> str | None:
+    original = getattr(error, "orig", None)
+    return getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    option: str | None = None
+
+    def __str__(self) -> str:
+        return self.name if self.option is None else f"{self.name}:{self.option}"
+
+
+def parse_policy(text: str | None) -> Policy:
+    """`oldest_vintage`, `prefer_type:<ProjectType>` or `prefer_province:<province code>`, else a ValidationError."""
+    name, _, option = (text or DEFAULT_POLICY).strip().partition(":")
+    option = option.strip() or None
+    if name not in POLICIES or (POLICIES[name] is None) != (option is None):
+        known = ", ".join(f"{n}:<{kind}>" if kind else n for n, kind in POLICIES.items())
+        raise ValidationError(f"unknown policy '{text}' (one of {known})",
+                              fields={"policy": [f"one of {known}"]}, code="unknown_policy")
+    if name == "prefer_type" and option not in {member.value for member in ProjectType}:
+        raise ValidationError(f"unknown project type '{option}'", fields={"policy": ["unknown project type"]},
+                              code="unknown_policy")
+    if name == "prefer_province" and option not in CN_PROVINCES:
+        raise ValidationError(f"unknown province '{option}'", fields={"policy": ["unknown province code"]},
+                              code="unknown_policy")
+    return Policy(name, option)
+
+
+def policy_order(policy: Policy) -> list:
+    """ORDER BY terms: preferred blocks first (for prefer_*), then oldest vintage, lowest serial."""
+    default = [CreditBlock.vintage, CreditBlock.serial_start, CreditBlock.serial_namespace, CreditBlock.id]
+    if policy.name == "prefer_type":
+        return [case((CreditProject.project_type == ProjectType(policy.option), 0), else_=1), *default]
+    if policy.name == "prefer_province":
+        return [case((CreditProject.province == policy.option, 0), else_=1), *default]
+    return default
+
+
+def candidates(session: Session, *, account_id: int, policy: Policy, ex_post_only: bool,
+               tried: Iterable[int] = (), ex_post_first: bool = False) -> list[CreditBlock]:
+    """The account's held blocks in the policy's order, skipping those already tried."""
+    query = (select(CreditBlock).join(CreditProject, CreditProject.id == CreditBlock.project_id)
+             .where(CreditBlock.account_id == account_id, CreditBlock.status == BlockStatus.held))
+    tried = list(tried)
+    if tried:
+        query = query.where(CreditBlock.id.not_in(tried))
+    if ex_post_only:
+        query = query.where(CreditBlock.is_ex_ante.is_(False))
+    order = policy_order(policy)
+    if ex_post_first:
+        order = [CreditBlock.is_ex_ante, *order]
+    return list(session.exec(query.order_by(*order).limit(CANDIDATES_PER_READ)).all())
+
+
+def claim(session: Session, block: CreditBlock, *, in_account: int | None = None,
+          expected: BlockStatus | None = BlockStatus.held, **changes) -> CreditBlock | None:
+    """Change the block only if it is still `expected` (and in account `in_account`); None when another writer took it.
+
+    On PostgreSQL the UPDATE waits for a concurrent writer of the row and then re-reads it, so of two
+    transactions claiming the same block exactly one gets it.
+    """
+    conditions = [CreditBlock.id == block.id]
+    if expected is not None:
+        conditions.append(CreditBlock.status == expected)
+    if in_account is not None:
+        conditions.append(CreditBlock.account_id == in_account)
+    row = session.execute(update(CreditBlock).where(and_(*conditions)).values(**changes)
+                          .returning(CreditBlock.id)).first()
+    if row is None:
+        return None
+    session.refresh(block)
+    return block
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One contiguous part of a block being split, with what changes for it (account, status, references)."""
+
+    serial_start: int
+    serial_end: int
+    changes: dict
+
+
+def split(session: Session, parent: CreditBlock, pieces: Sequence[Piece], *,
+          expected: BlockStatus | None = BlockStatus.held, in_account: int | None = None
+          ) -> list[CreditBlock] | None:
+    """Mark `parent` split (if still `expected`) and insert its pieces, which must tile it exactly.
+
+    Each piece keeps the parent's account, status and references unless its `changes` say otherwise.
+    """
+    original_status = parent.status
+    assert pieces[0].serial_start == parent.serial_start and pieces[-1].serial_end == parent.serial_end
+    assert all(a.serial_end + 1 == b.serial_start for a, b in zip(pieces, pieces[1:], strict=False))
+    if claim(session, parent, in_account=in_account, expected=expected, status=BlockStatus.split) is None:
+        return None
+    inherited = {name: getattr(parent, name) for name in (
+        "project_id", "account_id", "registry_name", "serial_namespace", "vintage", "vintage_start", "vintage_end",
+        "serial_text", "is_ex_ante", "issuance_id", "retirement_id", "invalidation_id")}
+    children = []
+    for piece in pieces:
+        values = {**inherited, "status": original_status, **piece.changes}
+        child = CreditBlock(serial_start=piece.serial_start, serial_end=piece.serial_end,
+                            quantity=piece.serial_end - piece.serial_start + 1, parent_id=parent.id, **values)
+        session.add(child)
+        children.append(child)
+    session.flush()
+    return children
+
+
+def split_entry(session: Session, parent: CreditBlock, children: Sequence[CreditBlock], *, cause: str) -> int:
+    """Append the `split` log entry of one split; returns its seq."""
+    project = session.get(CreditProject, parent.project_id)
+    entry = log.append(session, "split", {
+        "cause": cause,
+        "block": parent.id,
+        "registry": Registry(parent.registry_name).value,
+        "project": project.registry_project_id,
+        "namespace": parent.serial_namespace,
+        "serial_start": parent.serial_start,
+        "serial_end": parent.serial_end,
+        "parts": [block_payload(child) for child in children],
+    })
+    return entry.seq
+
+
+def block_payload(block: CreditBlock) -> dict:
+    return {"block": block.id, "account": block.account_id, "status": BlockStatus(block.status).value,
+            "serial_start": block.serial_start, "serial_end": block.serial_end, "quantity": block.quantity}
+
+
+def find_overlap(session: Session, namespace: str, start: int, end: int) -> CreditBlock | None:
+    """The first live block of `namespace` holding any serial of start–end, whoever holds it."""
+    return session.exec(
+        select(CreditBlock).where(CreditBlock.serial_namespace == namespace, CreditBlock.status != BlockStatus.split,
+                                  CreditBlock.serial_start <= end, CreditBlock.serial_end >= start)
+        .order_by(CreditBlock.serial_start).limit(1)).first()
+
+
+def overlap_conflict(block: CreditBlock, start: int, end: int, *, field: str = "serial_text") -> Conflict:
+    message = (f"serials {start}–{end} overlap block {block.serial_start}–{block.serial_end} "
+               f"({block.serial_text}), already in the ledger")
+    return Conflict(message, fields={field: [message]}, code="serial_overlap")

@@ -1,0 +1,200 @@
+"""Retirement: tonnes retired once and for all against a subject, picked from an account's ex-post blocks.
+
+One short transaction: the retirement row first (its idempotency key is unique per account), then each block
+claimed by a conditional `UPDATE credit_block SET status = … WHERE id = :id AND status = 'held' RETURNING`;
+a block another writer took meanwhile is skipped and the account read again. The last block is split (head
+retired, tail held). All or nothing: if the account runs short, everything is rolled back and
+InsufficientCredits names what it holds. PostgreSQL's serialization failures and deadlocks are retried by
+run_ledger_transaction; on SQLite, BEGIN IMMEDIATE makes retirements take turns.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from errors import Conflict, NotFound, ValidationError
+from ledger import log
+from ledger.accounts import held_tonnes
+from ledger.blocks import (
+    DEFAULT_POLICY,
+    POLICIES,
+    Piece,
+    block_payload,
+    candidates,
+    claim,
+    parse_policy,
+    split,
+    split_entry,
+)
+from ledger.db import run_ledger_transaction
+from ledger.models import BlockStatus, CreditBlock, CreditProject, LedgerAccount, Registry, Retirement, RetirementPart
+
+__all__ = ["DEFAULT_POLICY", "POLICIES", "SUBJECT_KINDS", "InsufficientCredits", "retire", "get_retirement"]
+
+SUBJECT_KINDS = ("event_snapshot", "inventory_period", "personal_footprint")
+MAX_IDEMPOTENCY_KEY = 128
+
+
+class InsufficientCredits(Conflict):
+    """The account holds fewer retirable (ex-post) tonnes than asked for; nothing was retired."""
+
+    code = "insufficient_credits"
+
+    def __init__(self, *, requested: int, held: int):
+        self.requested = requested
+        self.held = held
+        message = f"{requested} t requested, but the account holds only {held} t of retirable (ex-post) credits"
+        super().__init__(message, fields={"tonnes": [message]})
+
+
+def _check(*, tonnes: int, subject_kind: str, idempotency_key: str) -> None:
+    if isinstance(tonnes, bool) or not isinstance(tonnes, int) or tonnes <= 0:
+        raise ValidationError(f"tonnes must be a whole number above 0, not {tonnes!r}",
+                              fields={"tonnes": ["a whole number above 0"]})
+    if subject_kind not in SUBJECT_KINDS:
+        raise ValidationError(f"unknown subject kind '{subject_kind}' (one of {', '.join(SUBJECT_KINDS)})",
+                              fields={"subject_kind": [f"one of {', '.join(SUBJECT_KINDS)}"]})
+    if not idempotency_key or len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
+        raise ValidationError(f"the idempotency key must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
+                              fields={"idempotency_key": [f"1 to {MAX_IDEMPOTENCY_KEY} characters"]})
+
+
+def _existing(session: Session, account_id: int, idempotency_key: str) -> Retirement | None:
+    return session.exec(select(Retirement).where(Retirement.account_id == account_id,
+                                                 Retirement.idempotency_key == idempotency_key)).first()
+
+
+def _same_request(first: Retirement, *, tonnes: int, subject_kind: str, subject_id: int) -> Retirement:
+    """The first retirement under this key, provided the repeated request asks for the same thing."""
+    if (first.tonnes, first.subject_kind, first.subject_id) != (tonnes, subject_kind, subject_id):
+        message = (f"idempotency key already used for {first.tonnes} t against {first.subject_kind} "
+                   f"{first.subject_id}")
+        raise Conflict(message, fields={"idempotency_key": [message]}, code="idempotency_key_reused")
+    return first
+
+
+def _retire_block(session: Session, retirement: Retirement, block: CreditBlock, need: int, account_id: int
+                  ) -> tuple[RetirementPart, list] | None:
+    """Retire `need` tonnes of one block (all of it, or its head when it holds more); None if taken meanwhile."""
+    splits = []
+    if block.quantity <= need:
+        taken = claim(session, block, in_account=account_id, status=BlockStatus.retired,
+                      retirement_id=retirement.id)
+        if taken is None:
+            return None
+    else:
+        head_end = block.serial_start + need - 1
+        children = split(session, block, [
+            Piece(block.serial_start, head_end, {"status": BlockStatus.retired, "retirement_id": retirement.id}),
+            Piece(head_end + 1, block.serial_end, {}),
+        ], in_account=account_id)
+        if children is None:
+            return None
+        splits.append((block, children))
+        taken = children[0]
+    part = RetirementPart(retirement_id=retirement.id, block_id=taken.id, project_id=taken.project_id,
+                          vintage=taken.vintage, serial_start=taken.serial_start, serial_end=taken.serial_end,
+                          quantity=taken.quantity)
+    session.add(part)
+    session.flush()
+    return part, splits
+
+
+def retire(session: Session, *, account_id: int, tonnes: int, subject_kind: str, subject_id: int,
+           beneficiary: str, reason: str, policy: str = DEFAULT_POLICY, idempotency_key: str,
+           recorded_by_id: int | None = None) -> Retirement:
+    """Retire `tonnes` of the account's ex-post credits against the subject, once; the same key returns the first."""
+    _check(tonnes=tonnes, subject_kind=subject_kind, idempotency_key=idempotency_key)
+    picking = parse_policy(policy)
+    if session.get(LedgerAccount, account_id) is None:
+        raise NotFound(f"no ledger account {account_id}", fields={"account_id": ["unknown account"]})
+    request = {"tonnes": tonnes, "subject_kind": subject_kind, "subject_id": subject_id}
+
+    def work(session: Session) -> Retirement:
+        first = _existing(session, account_id, idempotency_key)
+        if first is not None:
+            return _same_request(first, **request)
+        held = held_tonnes(session, account_id, ex_post_only=True)
+        if held < tonnes:
+            raise InsufficientCredits(requested=tonnes, held=held)
+        retirement = Retirement(public_id=secrets.token_urlsafe(16), account_id=account_id, tonnes=tonnes,
+                                subject_kind=subject_kind, subject_id=subject_id, beneficiary=beneficiary,
+                                reason=reason, policy=str(picking), idempotency_key=idempotency_key,
+                                recorded_by_id=recorded_by_id)
+        session.add(retirement)
+        session.flush()  # a concurrent request with the same key waits here, then fails on the unique key
+        parts: list[RetirementPart] = []
+        splits: list = []
+        tried: list[int] = []
+        remaining = tonnes
+        while remaining > 0:
+            blocks = candidates(session, account_id=account_id, policy=picking, ex_post_only=True, tried=tried)
+            if not blocks:
+                # Others took blocks after our first read: all or nothing, so give everything back.
+                raise InsufficientCredits(requested=tonnes, held=held_tonnes(session, account_id,
+                                                                             ex_post_only=True) + tonnes - remaining)
+            for block in blocks:
+                tried.append(block.id)
+                result = _retire_block(session, retirement, block, remaining, account_id)
+                if result is None:
+                    continue
+                part, block_splits = result
+                parts.append(part)
+                splits.extend(block_splits)
+                remaining -= part.quantity
+                if remaining == 0:
+                    break
+        for parent, children in splits:
+            split_entry(session, parent, children, cause="retirement")
+        projects = {p.id: p for p in session.exec(select(CreditProject).where(
+            CreditProject.id.in_({part.project_id for part in parts}))).all()}
+        entry = log.append(session, "retirement", {
+            "retirement": retirement.public_id,
+            "account": account_id,
+            "tonnes": tonnes,
+            "subject_kind": subject_kind,
+            "subject_id": subject_id,
+            "beneficiary": beneficiary,
+            "reason": reason,
+            "policy": str(picking),
+            "parts": [{"block": part.block_id, "project": projects[part.project_id].registry_project_id,
+                       "registry": Registry(projects[part.project_id].registry_name).value, "vintage": part.vintage,
+                       "serial_start": part.serial_start, "serial_end": part.serial_end,
+                       "quantity": part.quantity} for part in parts],
+        })
+        retirement.log_seq = entry.seq
+        session.add(retirement)
+        session.flush()
+        return retirement
+
+    try:
+        return run_ledger_transaction(session, work)
+    except IntegrityError:
+        # The same key was used at the same moment and the other request won: its retirement is the answer.
+        first = _existing(session, account_id, idempotency_key)
+        if first is None:
+            raise
+        return _same_request(first, **request)
+
+
+def get_retirement(session: Session, public_id: str) -> Retirement:
+    retirement = session.exec(select(Retirement).where(Retirement.public_id == public_id)).first()
+    if retirement is None:
+        raise NotFound(f"no retirement '{public_id}'")
+    return retirement
+
+
+def retirement_parts(session: Session, retirement_id: int) -> list[RetirementPart]:
+    return list(session.exec(select(RetirementPart).where(RetirementPart.retirement_id == retirement_id)
+                             .order_by(RetirementPart.id)).all())
+
+
+def retired_blocks_payload(session: Session, retirement_id: int) -> list[dict]:
+    """The live blocks a retirement holds now (some may have been invalidated since)."""
+    blocks = session.exec(select(CreditBlock).where(CreditBlock.retirement_id == retirement_id,
+                                                    CreditBlock.status != BlockStatus.split)
+                          .order_by(CreditBlock.serial_start)).all()
+    return [block_payload(block) for block in blocks]
