@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import secrets
 from dataclasses import dataclass, field, replace
@@ -58,6 +60,18 @@ def weak_secret_key_reason(key: str) -> str | None:
     return None
 
 
+def ledger_signing_key_reason(value: str) -> str | None:
+    """Why `value` is not a LEDGER_SIGNING_KEY (a base64 32-byte Ed25519 seed), or None."""
+    try:
+        seed = base64.b64decode(value.strip(), validate=True)
+    except binascii.Error:
+        seed = None
+    if seed is None or len(seed) != 32:
+        return ("LEDGER_SIGNING_KEY must be 32 bytes in base64; generate one with: python -c 'import base64, os; "
+                "print(base64.b64encode(os.urandom(32)).decode())'")
+    return None
+
+
 def _int(value: str | None, default: int, name: str) -> int:
     if value is None or value.strip() == "":
         return default
@@ -80,6 +94,9 @@ class Settings:
     public_base_url: str = ""
     # How many proxies in front of gunicorn set X-Forwarded-For/-Proto/-Host; 0 trusts no such header.
     trusted_proxy_hops: int = 0
+    # A base64 Ed25519 seed (32 bytes) signing the ledger's checkpoints; the same on every node. Unset: a key
+    # of this instance's own, created on first use in instance/ledger_signing_key.
+    ledger_signing_key: str = field(default="", repr=False)
     ratelimit_storage_uri: str = ""
     default_locale: str = "zh_CN"
     default_timezone: str = "Asia/Shanghai"
@@ -105,6 +122,7 @@ class Settings:
             redis_url=env.get("REDIS_URL", ""),
             public_base_url=env.get("PUBLIC_BASE_URL", ""),
             trusted_proxy_hops=_int(env.get("TRUSTED_PROXY_HOPS"), 0, "TRUSTED_PROXY_HOPS"),
+            ledger_signing_key=env.get("LEDGER_SIGNING_KEY", ""),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", ""),
             default_locale=env.get("TANZHONG_DEFAULT_LOCALE", "zh_CN"),
             default_timezone=env.get("TANZHONG_TIMEZONE", "Asia/Shanghai"),
@@ -137,6 +155,8 @@ class Settings:
         elif self.env == "production":
             raise SettingsError("PUBLIC_BASE_URL must be set when TANZHONG_ENV=production: QR codes and posters "
                                 "print it")
+        if self.ledger_signing_key and (reason := ledger_signing_key_reason(self.ledger_signing_key)):
+            raise SettingsError(reason)
         if not 0 <= self.trusted_proxy_hops <= 10:
             raise SettingsError("TRUSTED_PROXY_HOPS must be from 0 to 10")
         if self.session_lifetime_s < 60:
