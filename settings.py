@@ -60,14 +60,14 @@ def weak_secret_key_reason(key: str) -> str | None:
     return None
 
 
-def ledger_signing_key_reason(value: str) -> str | None:
-    """Why `value` is not a LEDGER_SIGNING_KEY (a base64 32-byte Ed25519 seed), or None."""
+def signing_key_reason(value: str, name: str = "LEDGER_SIGNING_KEY") -> str | None:
+    """Why `value` is not a valid `name` (a base64 32-byte Ed25519 seed), or None."""
     try:
         seed = base64.b64decode(value.strip(), validate=True)
     except binascii.Error:
         seed = None
     if seed is None or len(seed) != 32:
-        return ("LEDGER_SIGNING_KEY must be 32 bytes in base64; generate one with: python -c 'import base64, os; "
+        return (f"{name} must be 32 bytes in base64; generate one with: python -c 'import base64, os; "
                 "print(base64.b64encode(os.urandom(32)).decode())'")
     return None
 
@@ -97,6 +97,8 @@ class Settings:
     # A base64 Ed25519 seed (32 bytes) signing the ledger's checkpoints; the same on every node. Unset: a key
     # of this instance's own, created on first use in instance/ledger_signing_key.
     ledger_signing_key: str = field(default="", repr=False)
+    # The same for the key that signs certificates (W3C Verifiable Credentials); instance/certificate_signing_key.
+    certificate_signing_key: str = field(default="", repr=False)
     ratelimit_storage_uri: str = ""
     default_locale: str = "zh_CN"
     default_timezone: str = "Asia/Shanghai"
@@ -123,6 +125,7 @@ class Settings:
             public_base_url=env.get("PUBLIC_BASE_URL", ""),
             trusted_proxy_hops=_int(env.get("TRUSTED_PROXY_HOPS"), 0, "TRUSTED_PROXY_HOPS"),
             ledger_signing_key=env.get("LEDGER_SIGNING_KEY", ""),
+            certificate_signing_key=env.get("CERTIFICATE_SIGNING_KEY", ""),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", ""),
             default_locale=env.get("TANZHONG_DEFAULT_LOCALE", "zh_CN"),
             default_timezone=env.get("TANZHONG_TIMEZONE", "Asia/Shanghai"),
@@ -155,8 +158,10 @@ class Settings:
         elif self.env == "production":
             raise SettingsError("PUBLIC_BASE_URL must be set when TANZHONG_ENV=production: QR codes and posters "
                                 "print it")
-        if self.ledger_signing_key and (reason := ledger_signing_key_reason(self.ledger_signing_key)):
-            raise SettingsError(reason)
+        for name, value in (("LEDGER_SIGNING_KEY", self.ledger_signing_key),
+                            ("CERTIFICATE_SIGNING_KEY", self.certificate_signing_key)):
+            if value and (reason := signing_key_reason(value, name)):
+                raise SettingsError(reason)
         if not 0 <= self.trusted_proxy_hops <= 10:
             raise SettingsError("TRUSTED_PROXY_HOPS must be from 0 to 10")
         if self.session_lifetime_s < 60:
