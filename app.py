@@ -292,11 +292,12 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from accounts.cli import keys_cli, orgs_cli, users_cli
+    from certificates.cli import certificates_cli
     from demo import demo_cli
     from factorsets.cli import factors_cli
     from ledger.cli import ledger_cli
 
-    for group in (orgs_cli, users_cli, keys_cli, factors_cli, demo_cli, ledger_cli):
+    for group in (orgs_cli, users_cli, keys_cli, factors_cli, demo_cli, ledger_cli, certificates_cli):
         app.cli.add_command(group)
 
 

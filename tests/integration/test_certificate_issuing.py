@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from certificates import issuing, shares
+from certificates import issuing, shares, status
 from certificates.keys import public_key_of_did
 from certificates.models import (
     GRAMS_PER_TONNE,
@@ -138,3 +138,73 @@ def test_a_newer_snapshot_needing_more_gets_a_new_certificate_that_supersedes_th
     assert new.id != old.id and old.status == CertificateStatus.superseded and old.superseded_by_id == new.id
     retired = [r.tonnes for r in session.exec(select(Retirement).order_by(Retirement.id))]
     assert sum(retired) == credential(new)["credentialSubject"]["required_tonnes"]  # only the difference again
+
+
+def _issued(app, session, meeting, signers):
+    organisation, event, _account = meeting
+    with app.app_context():
+        answer(session, event, origin="北京", travel_mode="flight")
+        event_footprint.take_snapshot(session=session, organisation_id=organisation.id, event_id=event.id)
+        return issuing.neutralise_meeting(session, signers=signers, organisation_id=organisation.id,
+                                          event_id=event.id)
+
+
+def test_one_changed_character_in_a_stored_certificate_fails_the_signature_everywhere(app, session, meeting,
+                                                                                       signers, tmp_path):
+    certificate = _issued(app, session, meeting, signers)
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["certificates", "verify", certificate.number])
+    assert ok.exit_code == 0, ok.output
+    assert "signature: valid" in ok.output and "status: valid" in ok.output
+    saved = tmp_path / "certificate.json"
+    saved.write_text(certificate.credential, encoding="utf-8")
+    offline = runner.invoke(args=["certificates", "verify", str(saved), "--key", signers.issuer.multikey])
+    assert offline.exit_code == 0, offline.output
+    certificate.credential = certificate.credential.replace('"total_tco2e":"', '"total_tco2e":"1', 1)
+    session.add(certificate)
+    session.commit()
+    with app.app_context():
+        state = status.standing(session, certificate, issuer_key=signers.issuer.public_key)
+    assert state.signature.ok is False and state.signature.code == "signature_mismatch"
+    bad = runner.invoke(args=["certificates", "verify", certificate.number])
+    assert bad.exit_code == 1 and "signature: INVALID" in bad.output
+
+
+def test_a_credential_signed_by_another_key_is_refused_even_if_self_consistent(app, session, meeting, signers):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from certificates.keys import Issuer
+    from certificates.signing import sign
+
+    certificate = _issued(app, session, meeting, signers)
+    document = credential(certificate)
+    document.pop("proof")
+    forger = Issuer(Ed25519PrivateKey.generate(), "forger")
+    document["issuer"]["id"] = forger.did
+    forged = sign(document, key=forger.private_key, verification_method=forger.verification_method, created="x")
+    assert status.check_credential(forged).ok  # consistent with itself...
+    check = status.check_credential(forged, expected_issuer=signers.issuer.public_key)
+    assert (check.ok, check.code) == (False, "unknown_issuer_key")  # ...but not this service's
+
+
+def test_revoking_shows_the_reason_and_fails_the_cli(app, session, meeting, signers):
+    certificate = _issued(app, session, meeting, signers)
+    status.revoke(session, number=certificate.number, reason="签到数据有误 / attendance data was wrong")
+    state = status.standing(session, certificate, issuer_key=signers.issuer.public_key)
+    assert (state.state, state.reason) == ("revoked", "签到数据有误 / attendance data was wrong")
+    assert state.signature.ok  # revoked, not forged
+    result = app.test_cli_runner().invoke(args=["certificates", "verify", certificate.number])
+    assert result.exit_code == 1 and "status: revoked (签到数据有误" in result.output
+
+
+def test_invalidated_credits_mark_the_certificate_short_until_replaced(app, session, meeting, signers):
+    from ledger import invalidation
+
+    certificate = _issued(app, session, meeting, signers)
+    part = credential(certificate)["credentialSubject"]["credits"][0]
+    namespace, serials = part["serials"][0].rsplit(":", 1)
+    start = int(serials.split("-")[0])
+    invalidation.invalidate(session, registry=part["registry"], serial_namespace=namespace, serial_start=start,
+                            serial_end=start, reason="registry reversal")
+    state = status.standing(session, certificate, issuer_key=signers.issuer.public_key)
+    assert (state.state, state.shortfall_tonnes) == ("shortfall", 1)
