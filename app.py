@@ -143,10 +143,12 @@ def register_blueprints(app: Flask) -> None:
     from factorsets.views import bp as factorsets_bp
     from footprints.views import bp as footprints_bp
     from ledger.log_views import bp as ledger_log_bp
+    from ledger.views import bp as ledger_bp
     from meetings.attendee import bp as attendee_bp
     from meetings.views import bp as meetings_bp
 
-    for blueprint in (core_bp, accounts_bp, factorsets_bp, footprints_bp, meetings_bp, attendee_bp, ledger_log_bp):
+    for blueprint in (core_bp, accounts_bp, factorsets_bp, footprints_bp, meetings_bp, attendee_bp, ledger_bp,
+                      ledger_log_bp):
         app.register_blueprint(blueprint)
 
 
@@ -156,13 +158,14 @@ def register_api(app: Flask):
     from api.docs import bp as docs_bp
     from api.factors import blp as factors_api
     from api.footprints import blp as footprints_api
+    from api.ledger import blp as ledger_api
     from api.ledger_proofs import blp as ledger_proofs_api
     from api.meetings import blp as meetings_api
 
     api = make_api()
     api.init_app(app)
     api.spec.components.security_scheme("ApiKeyAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (factors_api, footprints_api, accounts_api, meetings_api, ledger_proofs_api):
+    for blueprint in (factors_api, footprints_api, accounts_api, meetings_api, ledger_api, ledger_proofs_api):
         api.register_blueprint(blueprint)
         # The API authenticates with API keys, never with the session cookie, so CSRF does not apply.
         csrf.exempt(blueprint)
@@ -182,6 +185,15 @@ def _rate_limited_endpoints(settings: Settings) -> dict[str, str]:
         "factorsets.browse": settings.public_rate_limit,
         "footprints.calculator": settings.public_rate_limit,
         "attendee.places": settings.public_rate_limit,
+        "ledger.index": settings.public_rate_limit,
+        "ledger.retirements_csv": settings.public_rate_limit,
+        "ledger.retirement": settings.public_rate_limit,
+        "ledger.search": settings.public_rate_limit,
+        "ledger.project": settings.public_rate_limit,
+        "api_ledger.Projects": settings.public_rate_limit,
+        "api_ledger.ProjectDetail": settings.public_rate_limit,
+        "api_ledger.Retirements": settings.public_rate_limit,
+        "api_ledger.RetirementDetail": settings.public_rate_limit,
         "ledger_log.checkpoint": settings.public_rate_limit,
         "ledger_log.key": settings.public_rate_limit,
         "api_ledger_proofs.InclusionProof": settings.public_rate_limit,

@@ -108,6 +108,8 @@ class Settings:
     login_rate_limit: str = "10 per minute"
     public_rate_limit: str = "120 per minute"
     log_requests: bool = True
+    # The organisation whose admins run the ledger: credit projects, issuance, the pool, invalidations.
+    platform_org_slug: str = "platform"
     testing: bool = False
     instance_dir: Path = INSTANCE_DIR
     extra: dict = field(default_factory=dict)
@@ -135,6 +137,7 @@ class Settings:
             login_rate_limit=env.get("LOGIN_RATE_LIMIT", "10 per minute"),
             public_rate_limit=env.get("PUBLIC_RATE_LIMIT", "120 per minute"),
             log_requests=_bool(env.get("LOG_REQUESTS"), True),
+            platform_org_slug=env.get("PLATFORM_ORG_SLUG", "platform"),
             instance_dir=instance_dir,
         )
         values.update(overrides)

@@ -417,3 +417,46 @@ def get_snapshot(*, session: Session, organisation_id: int, event_id: int,
     if snapshot is None:
         raise NotFound(f"no snapshot {snapshot_id} of event {event_id}")
     return snapshot
+
+
+def current_snapshots(*, session: Session, organisation_id: int) -> list[tuple[Event, EventFootprintSnapshot]]:
+    """Each of the organisation's events that has a current snapshot, with it (latest meeting first)."""
+    rows = session.exec(
+        select(Event, EventFootprintSnapshot)
+        .join(EventFootprintSnapshot, EventFootprintSnapshot.event_id == Event.id)
+        .where(Event.organisation_id == organisation_id, EventFootprintSnapshot.is_current == True)  # noqa: E712
+        .order_by(Event.starts_on.desc(), Event.id.desc())
+    ).all()
+    return [(event, snapshot) for event, snapshot in rows]
+
+
+def snapshot_ids_of(*, session: Session, organisation_id: int, event_id: int) -> list[int]:
+    """Every snapshot id of one of the organisation's events (credits retired against any of them count)."""
+    event = events.get_event(session=session, organisation_id=organisation_id, event_id=event_id)
+    return list(session.exec(select(EventFootprintSnapshot.id)
+                             .where(EventFootprintSnapshot.event_id == event.id)).all())
+
+
+@dataclass(frozen=True)
+class CreditsCoverage:
+    """Whole tonnes for a meeting: its current snapshot's need against what was retired for any of its snapshots."""
+
+    required: int
+    retired: int
+    invalidated: int
+    valid: int
+    shortfall: int
+
+
+def credits_coverage(*, session: Session, organisation_id: int, event_id: int,
+                     snapshot: EventFootprintSnapshot) -> CreditsCoverage:
+    """Retirements name the snapshot they were made for; a newer snapshot of the same meeting keeps them and needs
+    only what it adds. Credits the registry invalidated since no longer count."""
+    from ledger.coverage import coverage
+
+    retired = invalidated = valid = 0
+    for snapshot_id in snapshot_ids_of(session=session, organisation_id=organisation_id, event_id=event_id):
+        found = coverage(session, subject_kind="event_snapshot", subject_id=snapshot_id, required_tonnes=0)
+        retired, invalidated, valid = retired + found.retired, invalidated + found.invalidated, valid + found.valid
+    required = snapshot.credits_needed_t
+    return CreditsCoverage(required, retired, invalidated, valid, max(0, required - valid))

@@ -381,6 +381,11 @@ def dashboard(event_id: int):
     narrowing = None
     if ex is not None and (more := answers_to_halve_interval(ex)) is not None:
         narrowing = {"answers": more, "credits": ceil_tonnes(footprint.total_kgco2e + margin_after(ex, more))}
+    snapshots = event_footprint.list_snapshots(session=db_session, organisation_id=g.organisation.id,
+                                               event_id=event_id)
+    current = next((s for s in snapshots if s.is_current), None)
+    credits = event_footprint.credits_coverage(session=db_session, organisation_id=g.organisation.id,
+                                               event_id=event_id, snapshot=current) if current else None
     return render_template(
         "meetings/dashboard.html", event=event, result=result, footprint=footprint, rows=rows,
         breakdown_svg=breakdown_svg, histogram_svg=histogram_svg, by_stratum=by_stratum, by_mode=by_mode,
@@ -394,9 +399,7 @@ def dashboard(event_id: int):
         method_text=footprint_text.render_note(ex.method_note, ex.method) if ex else "",
         interval_text=footprint_text.render_note(ex.interval_note, ex.interval_method) if ex else "",
         assumption_texts=[footprint_text.render_note(note) for note in ex.notes] if ex else [],
-        snapshots=event_footprint.list_snapshots(session=db_session, organisation_id=g.organisation.id,
-                                                 event_id=event_id),
-        snapshot_form=SnapshotForm(), can_organise=_can_organise(),
+        snapshots=snapshots, credits=credits, snapshot_form=SnapshotForm(), can_organise=_can_organise(),
         refresh=REFRESH_SECONDS if datetime.now(UTC) < event.closes_at else None,
     )
 

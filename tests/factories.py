@@ -81,3 +81,34 @@ def make_attendee_response(session, event, *, device_token: str | None = None, d
     return responses.submit_by_link(session=session, token=link.token,
                                     device_token=device_token or responses.new_device_token(), answers=values,
                                     display_name=display_name)
+
+
+def make_credit_project(session, **overrides):
+    """A CCER afforestation project in Jiangxi (a new registry id each call); overrides: ProjectCreateSchema input."""
+    from ledger.projects import create_project
+    from ledger.schemas import ProjectCreateSchema
+
+    n = next(_counter)
+    values = {"project_type": "ccer_afforestation", "registry_name": "ccer", "registry_project_id": f"TEST-{n}",
+              "methodology_id": "CCER-14-001-V01", "name_zh": f"测试造林碳汇{n}", "name_en": f"Test afforestation {n}",
+              "province": "CN-JX", "developer": "测试林场"}
+    values.update(overrides)
+    return create_project(session, values=ProjectCreateSchema().load(values))
+
+
+def give_credits(session, organisation, tonnes: int, *, project=None, vintage: int = 2021, start: int = 1,
+                 price: str | None = "60.00"):
+    """`tonnes` of new CCER credits (serials start..start+tonnes-1) issued into the pool and sold to `organisation`."""
+    from decimal import Decimal
+
+    from ledger.accounts import account_of, pool_account
+    from ledger.issuance import issue
+    from ledger.transfers import transfer
+
+    project = project or make_credit_project(session)
+    pool = pool_account(session)
+    block = issue(session, project_id=project.id, account_id=pool.id, vintage=vintage, serial_start=start,
+                  serial_end=start + tonnes - 1, serial_text=f"CCER-{project.registry_project_id}-{vintage}-{start}")
+    transfer(session, from_account_id=pool.id, to_account_id=account_of(session, organisation.id).id, tonnes=tonnes,
+             price_per_tonne_cny=Decimal(price) if price else None)
+    return project, block

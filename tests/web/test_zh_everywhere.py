@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from sqlmodel import select
 
 from accounts import demo
 from accounts import service as accounts
@@ -21,6 +22,7 @@ from accounts.models import Membership, Organisation
 from app import create_app
 from core import messages
 from factors import default_factor_set
+from ledger.models import CreditProject, RetirementPart
 from meetings import badges, links, registration_lists
 from meetings import footprint as event_footprint
 from tests.conftest import csrf_token_from, login, make_test_settings
@@ -71,6 +73,18 @@ SKIPPED_ENDPOINTS = {
     "api_accounts.ApiKeyDetail": "JSON API, needs an API key",
     "api_meetings.EventResponses": "JSON API, needs an API key",
     "api_meetings.EventSnapshots": "JSON API, needs an API key",
+    "ledger.retirements_csv": "a CSV file",
+    "ledger_log.checkpoint": "the signed checkpoint (plain text)",
+    "ledger_log.key": "the checkpoint's verifier key (plain text)",
+    "api_ledger.Projects": "JSON API",
+    "api_ledger.ProjectDetail": "JSON API",
+    "api_ledger.Blocks": "JSON API, needs an API key",
+    "api_ledger.Holdings": "JSON API, needs an API key",
+    "api_ledger.Retirements": "JSON API",
+    "api_ledger.RetirementDetail": "JSON API",
+    "api_ledger_proofs.InclusionProof": "JSON API",
+    "api_ledger_proofs.ConsistencyProof": "JSON API",
+    "api_ledger_proofs.LogEntry": "JSON API",
 }
 ROLES = [(email, password) for email, password, _name, _role in demo.DEMO_USERS]
 
@@ -154,16 +168,27 @@ def world(app, session):
                                                count=1)[0]
     accounts.create_api_key(session=session, organisation_id=org.id, name="报表系统")
     snapshot = event_footprint.take_snapshot(session=session, organisation_id=org.id, event_id=event.id)
+    from ledger import demo as ledger_demo
+    from ledger.accounts import account_of
+    from ledger.retirement import retire
+
+    ledger_demo.seed(session=session, platform_slug="platform", customer_organisation_id=org.id)
+    retirement = retire(session, account_id=account_of(session, org.id).id, tonnes=3, subject_kind="event_snapshot",
+                        subject_id=snapshot.id, beneficiary=org.name_zh, reason="会议碳中和",
+                        idempotency_key="zh-everywhere-1")
     link = links.active_link(session=session, organisation_id=org.id, event_id=event.id)
     membership = session.query(Membership).filter(Membership.organisation_id == org.id).first()
     data_values = tuple(value for value in (
         *(name for _email, _password, name, _role in demo.DEMO_USERS), demo.DEMO_ORG["name_en"], event.name_en,
         badge_event.name_en, "Atlantis", *(o.name_en for o in session.query(Organisation).all()),
+        retirement.public_id, *(p.developer for p in session.query(CreditProject).all()),
         *_citations(),
     ) if value)
     return {
         "org": org, "event": event, "badge_event": badge_event, "snapshot": snapshot, "membership": membership,
         "token": link.token, "badge": badge, "badge_code": badge_code, "data_values": data_values,
+        "retirement": retirement, "retirement_project_id": session.exec(
+            select(RetirementPart.project_id).where(RetirementPart.retirement_id == retirement.id)).first(),
     }
 
 
@@ -193,6 +218,8 @@ def _url_arguments(world) -> dict[str, dict]:
         "attendee.mine": {"token": world["token"]},
         "attendee.badge_answer": {"code": world["badge_code"].code},
         "attendee.badge_mine": {"code": world["badge_code"].code},
+        "ledger.retirement": {"public_id": world["retirement"].public_id},
+        "ledger.project": {"project_id": world["retirement_project_id"]},
     }
 
 
