@@ -22,8 +22,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-# System packages the service needs, installed only when missing.
-SYSTEM_PACKAGES := fonts-noto-cjk
+# System packages the service needs, installed only when missing. Certificates are typeset in AR PL UMing
+# (Ming) and UKai (Kai): TrueType-outline CJK fonts, which every PDF viewer draws well (CFF-outline CJK fonts,
+# such as Noto CJK, render badly in pdf.js and Preview).
+CERTIFICATE_FONTS := fonts-arphic-uming fonts-arphic-ukai
+SYSTEM_PACKAGES := fonts-noto-cjk $(CERTIFICATE_FONTS)
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -32,8 +35,9 @@ system-deps:
 	fi
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser), and the
-# Cairo library with which cairosvg rasterises QR-code SVGs for the decoder in the tests.
-BROWSER_PACKAGES := chromium fonts-noto-cjk libcairo2
+# Cairo library with which cairosvg rasterises QR-code SVGs for the decoder in the tests; poppler-utils
+# (pdftotext, pdftoppm, pdffonts) reads the certificates' PDFs back.
+BROWSER_PACKAGES := chromium fonts-noto-cjk libcairo2 poppler-utils $(CERTIFICATE_FONTS)
 browser-deps:
 	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="$(BROWSER_PACKAGES)"
 
