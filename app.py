@@ -134,11 +134,15 @@ class RowIdConverter(IntegerConverter):
 
 
 def register_url_converters(app: Flask) -> None:
+    from certificates.schemas import NumberConverter
+
     app.url_map.converters["int"] = RowIdConverter
+    app.url_map.converters["certificate_number"] = NumberConverter
 
 
 def register_blueprints(app: Flask) -> None:
     from accounts.views import bp as accounts_bp
+    from certificates.views import bp as certificates_bp
     from core.views import bp as core_bp
     from factorsets.views import bp as factorsets_bp
     from footprints.views import bp as footprints_bp
@@ -148,13 +152,14 @@ def register_blueprints(app: Flask) -> None:
     from meetings.views import bp as meetings_bp
 
     for blueprint in (core_bp, accounts_bp, factorsets_bp, footprints_bp, meetings_bp, attendee_bp, ledger_bp,
-                      ledger_log_bp):
+                      ledger_log_bp, certificates_bp):
         app.register_blueprint(blueprint)
 
 
 def register_api(app: Flask):
     from api import make_api
     from api.accounts import blp as accounts_api
+    from api.certificates import blp as certificates_api
     from api.docs import bp as docs_bp
     from api.factors import blp as factors_api
     from api.footprints import blp as footprints_api
@@ -165,7 +170,11 @@ def register_api(app: Flask):
     api = make_api()
     api.init_app(app)
     api.spec.components.security_scheme("ApiKeyAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (factors_api, footprints_api, accounts_api, meetings_api, ledger_api, ledger_proofs_api):
+    from certificates.schemas import NumberConverter, number_parameter
+
+    api.register_converter(NumberConverter, number_parameter)
+    for blueprint in (factors_api, footprints_api, accounts_api, meetings_api, ledger_api, ledger_proofs_api,
+                      certificates_api):
         api.register_blueprint(blueprint)
         # The API authenticates with API keys, never with the session cookie, so CSRF does not apply.
         csrf.exempt(blueprint)
@@ -199,6 +208,16 @@ def _rate_limited_endpoints(settings: Settings) -> dict[str, str]:
         "api_ledger_proofs.InclusionProof": settings.public_rate_limit,
         "api_ledger_proofs.ConsistencyProof": settings.public_rate_limit,
         "api_ledger_proofs.LogEntry": settings.public_rate_limit,
+        "certificates.verify": settings.public_rate_limit,
+        "certificates.pdf": settings.public_rate_limit,
+        "certificates.annex_pdf": settings.public_rate_limit,
+        "certificates.credential_json": settings.public_rate_limit,
+        "certificates.key": settings.public_rate_limit,
+        "certificates.key_json": settings.public_rate_limit,
+        "certificates.attendee_neutralise": settings.public_rate_limit,
+        "certificates.citizen_keep": settings.public_rate_limit,
+        "certificates.citizen": settings.public_rate_limit,
+        "api_certificates.Certificate": settings.public_rate_limit,
     }
 
 

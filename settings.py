@@ -7,6 +7,7 @@ import binascii
 import os
 import secrets
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -72,6 +73,17 @@ def signing_key_reason(value: str, name: str = "LEDGER_SIGNING_KEY") -> str | No
     return None
 
 
+def citizen_price_reason(value: str) -> str | None:
+    """Why `value` is not a valid CITIZEN_PRICE_PER_TONNE_CNY (yuan per tonne, 0 to 100000, to the fen), or None."""
+    try:
+        price = Decimal(value)
+    except (InvalidOperation, TypeError):
+        price = None
+    if price is None or not price.is_finite() or not 0 <= price <= 100_000 or price != price.quantize(Decimal("0.01")):
+        return f"CITIZEN_PRICE_PER_TONNE_CNY must be yuan per tonne from 0 to 100000 (e.g. 60.00), not {value!r}"
+    return None
+
+
 def _int(value: str | None, default: int, name: str) -> int:
     if value is None or value.strip() == "":
         return default
@@ -110,6 +122,9 @@ class Settings:
     log_requests: bool = True
     # The organisation whose admins run the ledger: credit projects, issuance, the pool, invalidations.
     platform_org_slug: str = "platform"
+    # What a citizen pays per tonne to neutralise a calculator footprint from the platform's pool; "0": the
+    # platform grants it free.
+    citizen_price_per_tonne_cny: str = "0"
     testing: bool = False
     instance_dir: Path = INSTANCE_DIR
     extra: dict = field(default_factory=dict)
@@ -138,6 +153,7 @@ class Settings:
             public_rate_limit=env.get("PUBLIC_RATE_LIMIT", "120 per minute"),
             log_requests=_bool(env.get("LOG_REQUESTS"), True),
             platform_org_slug=env.get("PLATFORM_ORG_SLUG", "platform"),
+            citizen_price_per_tonne_cny=env.get("CITIZEN_PRICE_PER_TONNE_CNY", "0").strip() or "0",
             instance_dir=instance_dir,
         )
         values.update(overrides)
@@ -165,6 +181,8 @@ class Settings:
                             ("CERTIFICATE_SIGNING_KEY", self.certificate_signing_key)):
             if value and (reason := signing_key_reason(value, name)):
                 raise SettingsError(reason)
+        if citizen_price_reason(self.citizen_price_per_tonne_cny):
+            raise SettingsError(citizen_price_reason(self.citizen_price_per_tonne_cny))
         if not 0 <= self.trusted_proxy_hops <= 10:
             raise SettingsError("TRUSTED_PROXY_HOPS must be from 0 to 10")
         if self.session_lifetime_s < 60:

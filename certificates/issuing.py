@@ -238,8 +238,7 @@ def neutralise_share(session: Session, *, signers: Signers, pool_kind: PoolKind,
         if first is not None:
             return first
         grams = shares.grams_of(kgco2e)
-        amount = (price_per_tonne_cny * grams / shares.GRAMS_PER_TONNE).quantize(Decimal("0.01"),
-                                                                                  rounding="ROUND_CEILING")
+        amount = shares.amount_cny(price_per_tonne_cny, grams)
         payment = provider(payment_method).confirm(amount_cny=amount, reference=payment_reference)
         taken = shares.allocate(session, pool_kind=pool_kind, pool_id=pool_id, account_id=account_id,
                                 grams=grams, beneficiary=holder_name,

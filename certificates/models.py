@@ -12,7 +12,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -175,3 +175,20 @@ class PersonalFootprint(SQLModel, table=True):
     footprint: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     total_kgco2e: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class OrganisationLogo(SQLModel, table=True):
+    """An organisation's logo as its certificates print it: PNG or JPEG, at most 1 MB, checked when uploaded."""
+
+    __tablename__ = "organisation_logo"
+    __table_args__ = (
+        CheckConstraint("content_type IN ('image/png', 'image/jpeg')", name="png_or_jpeg"),
+        # 1 MB (certificates.logos.MAX_LOGO_BYTES): a logo prints a few centimetres wide.
+        CheckConstraint("size_bytes > 0 AND size_bytes <= 1048576", name="at_most_1_mb"),
+    )
+
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True, ondelete="CASCADE")
+    content_type: str = Field(max_length=16)
+    size_bytes: int = Field()
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -34,6 +34,11 @@ def grams_of(kgco2e: Decimal) -> int:
     return int((Decimal(kgco2e) * GRAMS_PER_KG).to_integral_value(rounding=ROUND_CEILING))
 
 
+def amount_cny(price_per_tonne_cny: Decimal, grams: int) -> Decimal:
+    """What `grams` cost at a price per tonne: to the cent, rounded up."""
+    return (Decimal(price_per_tonne_cny) * grams / GRAMS_PER_TONNE).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+
+
 def tonnes_for(grams: int) -> int:
     return -(-grams // GRAMS_PER_TONNE)
 
