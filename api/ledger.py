@@ -98,7 +98,7 @@ def retirement_out(row: queries.RetirementRow) -> dict:
         "log_seq": r.log_seq, "entry_hash": row.entry_hash,
         "url": public_base_url().rstrip("/") + url_for("ledger.retirement", public_id=r.public_id),
         "parts": [{"project_id": p.project.id, "project_name_zh": p.project.name_zh,
-                   "project_name_en": p.project.name_en, "registry_name": p.project.registry_name.value,
+                   "project_name_en": p.project.name_en, "registry_name": str(p.project.registry_name),
                    "serial_namespace": p.block.serial_namespace, "serial_text": p.block.serial_text,
                    "vintage": p.part.vintage, "serial_start": p.part.serial_start, "serial_end": p.part.serial_end,
                    "quantity": p.part.quantity} for p in row.parts],
@@ -107,7 +107,7 @@ def retirement_out(row: queries.RetirementRow) -> dict:
 
 def _holding_out(h: queries.HoldingRow) -> dict:
     return {"project_id": h.project.id, "project_name_zh": h.project.name_zh, "project_name_en": h.project.name_en,
-            "project_type": h.project.project_type.value, "vintage": h.vintage, "is_ex_ante": h.is_ex_ante,
+            "project_type": str(h.project.project_type), "vintage": h.vintage, "is_ex_ante": h.is_ex_ante,
             "tonnes": h.tonnes}
 
 

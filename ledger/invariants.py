@@ -27,28 +27,11 @@ _CHECKS: list[tuple[str, str]] = [
         GROUP BY i.id, i.quantity HAVING COUNT(b.id) <> 1 OR COALESCE(SUM(b.quantity), 0) <> i.quantity
         ORDER BY i.id LIMIT 1""",
      "issuance {0} has {1} root blocks of {2} t in all, not one of {3} t"),
-    ("""SELECT p.id, p.status, COUNT(c.id)
-        FROM credit_block p LEFT JOIN credit_block c ON c.parent_id = p.id
-        GROUP BY p.id, p.status HAVING (p.status = 'split') <> (COUNT(c.id) > 0)
-        ORDER BY p.id LIMIT 1""",
-     "block {0} is {1} but has {2} parts (a block has parts if and only if it is split)"),
-    ("""SELECT p.id, p.serial_start, p.serial_end, MIN(c.serial_start), MAX(c.serial_end), SUM(c.quantity)
-        FROM credit_block p JOIN credit_block c ON c.parent_id = p.id
-        GROUP BY p.id, p.serial_start, p.serial_end, p.quantity
-        HAVING MIN(c.serial_start) <> p.serial_start OR MAX(c.serial_end) <> p.serial_end
-            OR SUM(c.quantity) <> p.quantity
-        ORDER BY p.id LIMIT 1""",
-     "split block {0} ({1}–{2}) is not tiled by its parts ({3}–{4}, {5} t)"),
     ("""SELECT id, parent_id, serial_start, prev_end FROM (
           SELECT id, parent_id, serial_start, LAG(serial_end) OVER (PARTITION BY parent_id ORDER BY serial_start, id)
                  AS prev_end FROM credit_block WHERE parent_id IS NOT NULL) AS parts
         WHERE prev_end IS NOT NULL AND serial_start <> prev_end + 1 ORDER BY parent_id, serial_start LIMIT 1""",
      "part {0} of block {1} starts at {2}, not right after its sibling ending at {3}"),
-    ("""SELECT c.id, p.id FROM credit_block c JOIN credit_block p ON p.id = c.parent_id
-        WHERE c.serial_namespace <> p.serial_namespace OR c.project_id <> p.project_id OR c.vintage <> p.vintage
-           OR c.issuance_id <> p.issuance_id OR c.is_ex_ante <> p.is_ex_ante
-        ORDER BY c.id LIMIT 1""",
-     "part {0} does not carry the namespace, project, vintage, issuance or ex-ante flag of block {1}"),
     ("""SELECT project_id, vintage, SUM(CASE WHEN parent_id IS NULL THEN quantity ELSE 0 END) AS issued,
                SUM(CASE WHEN status = 'held' THEN quantity ELSE 0 END),
                SUM(CASE WHEN status = 'retired' THEN quantity ELSE 0 END),
@@ -74,22 +57,75 @@ _CHECKS: list[tuple[str, str]] = [
           WINDOW w AS (PARTITION BY b.serial_namespace ORDER BY rp.serial_start, rp.id)) AS parts
         WHERE prev_end >= serial_start ORDER BY serial_namespace, serial_start LIMIT 1""",
      "retirement {0} retired serial {1} {2} that retirement {3} had retired already"),
-    ("""SELECT r.id, r.public_id, r.tonnes, COALESCE(SUM(rp.quantity), 0)
-        FROM retirement r LEFT JOIN retirement_part rp ON rp.retirement_id = r.id
-        GROUP BY r.id, r.public_id, r.tonnes HAVING COALESCE(SUM(rp.quantity), 0) <> r.tonnes
-        ORDER BY r.id LIMIT 1""",
-     "retirement {0} ({1}) is of {2} t but its parts hold {3} t"),
-    ("""SELECT r.id, r.public_id, r.tonnes, COALESCE(SUM(b.quantity), 0)
-        FROM retirement r LEFT JOIN credit_block b ON b.retirement_id = r.id AND b.status <> 'split'
-        GROUP BY r.id, r.public_id, r.tonnes HAVING COALESCE(SUM(b.quantity), 0) <> r.tonnes
-        ORDER BY r.id LIMIT 1""",
-     "retirement {0} ({1}) is of {2} t but its live blocks hold {3} t"),
     ("""SELECT rp.id, rp.retirement_id, b.id FROM retirement_part rp JOIN credit_block b ON b.id = rp.block_id
         WHERE rp.serial_start < b.serial_start OR rp.serial_end > b.serial_end
            OR rp.project_id <> b.project_id OR rp.vintage <> b.vintage
         ORDER BY rp.id LIMIT 1""",
      "part {0} of retirement {1} does not match its block {2}"),
 ]
+
+
+# Parents against the aggregate of their parts: one pass over the blocks for three invariants.
+_PARTS_OF_BLOCKS = """
+    WITH parts AS (
+      SELECT parent_id, COUNT(*) AS n, MIN(serial_start) AS lo, MAX(serial_end) AS hi, SUM(quantity) AS q,
+             MIN(serial_namespace) AS ns_lo, MAX(serial_namespace) AS ns_hi, MIN(project_id) AS pr_lo,
+             MAX(project_id) AS pr_hi, MIN(vintage) AS v_lo, MAX(vintage) AS v_hi, MIN(issuance_id) AS i_lo,
+             MAX(issuance_id) AS i_hi, MIN(CASE WHEN is_ex_ante THEN 1 ELSE 0 END) AS x_lo,
+             MAX(CASE WHEN is_ex_ante THEN 1 ELSE 0 END) AS x_hi
+      FROM credit_block WHERE parent_id IS NOT NULL GROUP BY parent_id)
+    SELECT b.id, b.status, COALESCE(parts.n, 0), b.serial_start, b.serial_end, b.quantity, parts.lo, parts.hi,
+           parts.q,
+           CASE WHEN parts.n IS NULL THEN 0 WHEN parts.ns_lo <> b.serial_namespace OR parts.ns_hi <> b.serial_namespace
+                  OR parts.pr_lo <> b.project_id OR parts.pr_hi <> b.project_id OR parts.v_lo <> b.vintage
+                  OR parts.v_hi <> b.vintage OR parts.i_lo <> b.issuance_id OR parts.i_hi <> b.issuance_id
+                  OR parts.x_lo <> (CASE WHEN b.is_ex_ante THEN 1 ELSE 0 END)
+                  OR parts.x_hi <> (CASE WHEN b.is_ex_ante THEN 1 ELSE 0 END) THEN 1 ELSE 0 END AS foreign_part
+    FROM credit_block b LEFT JOIN parts ON parts.parent_id = b.id
+    WHERE (b.status = 'split') <> (parts.n IS NOT NULL)
+       OR parts.lo <> b.serial_start OR parts.hi <> b.serial_end OR parts.q <> b.quantity
+       OR parts.ns_lo <> b.serial_namespace OR parts.ns_hi <> b.serial_namespace OR parts.pr_lo <> b.project_id
+       OR parts.pr_hi <> b.project_id OR parts.v_lo <> b.vintage OR parts.v_hi <> b.vintage
+       OR parts.i_lo <> b.issuance_id OR parts.i_hi <> b.issuance_id
+       OR parts.x_lo <> (CASE WHEN b.is_ex_ante THEN 1 ELSE 0 END)
+       OR parts.x_hi <> (CASE WHEN b.is_ex_ante THEN 1 ELSE 0 END)
+    ORDER BY b.id LIMIT 1"""
+
+# Each retirement against the sum of its parts and of its live blocks.
+_RETIREMENT_SUMS = """
+    SELECT r.id, r.public_id, r.tonnes, COALESCE(parts.q, 0), COALESCE(blocks.q, 0)
+    FROM retirement r
+    LEFT JOIN (SELECT retirement_id, SUM(quantity) AS q FROM retirement_part GROUP BY retirement_id) AS parts
+           ON parts.retirement_id = r.id
+    LEFT JOIN (SELECT retirement_id, SUM(quantity) AS q FROM credit_block
+               WHERE status <> 'split' AND retirement_id IS NOT NULL GROUP BY retirement_id) AS blocks
+           ON blocks.retirement_id = r.id
+    WHERE COALESCE(parts.q, 0) <> r.tonnes OR COALESCE(blocks.q, 0) <> r.tonnes
+    ORDER BY r.id LIMIT 1"""
+
+
+def _parts_of_blocks(row) -> list[str]:
+    block, status, count, start, end, quantity, lo, hi, total, foreign_part = row
+    if (status == "split") != (count > 0):
+        return [f"block {block} is {status} but has {count} parts (a block has parts if and only if it is split)"]
+    failures = []
+    if (lo, hi, total) != (start, end, quantity):
+        failures.append(f"split block {block} ({start}–{end}) is not tiled by its parts ({lo}–{hi}, {total} t)")
+    if foreign_part:
+        failures.append(f"a part of block {block} does not carry its namespace, project, vintage, issuance or "
+                        "ex-ante flag")
+    return failures
+
+
+def _retirement_sums(row) -> list[str]:
+    retirement, public_id, tonnes, in_parts, in_blocks = row
+    failures = []
+    if in_parts != tonnes:
+        failures.append(f"retirement {retirement} ({public_id}) is of {tonnes} t but its parts hold {in_parts} t")
+    if in_blocks != tonnes:
+        failures.append(f"retirement {retirement} ({public_id}) is of {tonnes} t but its live blocks hold "
+                        f"{in_blocks} t")
+    return failures
 
 
 def check_invariants(session: Session) -> list[str]:
@@ -99,4 +135,8 @@ def check_invariants(session: Session) -> list[str]:
         row = session.execute(text(query)).first()
         if row is not None:
             failures.append(message.format(*row))
+    for query, explain in ((_PARTS_OF_BLOCKS, _parts_of_blocks), (_RETIREMENT_SUMS, _retirement_sums)):
+        row = session.execute(text(query)).first()
+        if row is not None:
+            failures.extend(explain(row))
     return failures

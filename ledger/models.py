@@ -7,7 +7,7 @@ Block algebra: a serial block is never shortened. A partial transfer, a partial 
 invalidation marks the block `split` and inserts its contiguous parts, each pointing at it (`parent_id`); so
 the live blocks (every status but `split`) hold each issued serial exactly once, which PostgreSQL enforces with
 an exclusion constraint over int8range (added by the migration) and SQLite by a checked insert under
-BEGIN IMMEDIATE (ledger.db.ledger_transaction).
+BEGIN IMMEDIATE (ledger.issuance, inside ledger.db.run_ledger_transaction).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, Text, U
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
+import accounts.models  # noqa: F401 (registers `user` and `organisation`, which ledger rows refer to)
 from db import ExactDecimal, UTCDateTime, utcnow
 
 

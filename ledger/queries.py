@@ -197,8 +197,8 @@ def retirements_csv(session: Session, *, filters: Mapping, zone: ZoneInfo, batch
                 writer.writerow([
                     r.public_id, r.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), r.tonnes,
                     _csv_safe(r.beneficiary), _csv_safe(r.reason), r.subject_kind, r.subject_id,
-                    p.project.registry_name.value, _csv_safe(p.project.registry_project_id),
-                    _csv_safe(p.project.name_zh), _csv_safe(p.project.name_en), p.project.project_type.value,
+                    str(p.project.registry_name), _csv_safe(p.project.registry_project_id),
+                    _csv_safe(p.project.name_zh), _csv_safe(p.project.name_en), str(p.project.project_type),
                     p.part.vintage, _csv_safe(p.block.serial_namespace), p.part.serial_start, p.part.serial_end,
                     p.part.quantity, _csv_safe(p.block.serial_text), r.log_seq if r.log_seq is not None else "",
                     row.entry_hash or ""])

@@ -207,3 +207,31 @@ def test_check_invariants_names_the_block_that_breaks_them(session, holder):
     assert any(f"split block {block.id}" in failure for failure in failures)
     assert any("issued 100 t" in failure for failure in failures)
     session.rollback()
+
+
+def test_check_invariants_names_a_retirement_whose_tonnes_were_changed(session, holder):
+    issue_ccer(session, make_credit_project(session), holder, 1, 100)
+    retired = retire(session, holder, 10)
+    session.execute(text("UPDATE retirement SET tonnes = 11 WHERE id = :id"), {"id": retired.id})
+    session.flush()
+    assert check_invariants(session) == [
+        f"retirement {retired.id} ({retired.public_id}) is of 11 t but its parts hold 10 t",
+        f"retirement {retired.id} ({retired.public_id}) is of 11 t but its live blocks hold 10 t",
+    ]
+    session.rollback()
+
+
+def test_check_invariants_names_a_retired_serial_retired_again(session, holder):
+    project = make_credit_project(session)
+    issue_ccer(session, project, holder, 1, 100)
+    first = retire(session, holder, 10, key="one")
+    second = retire(session, holder, 10, key="two")
+    # A forged part claiming serials of the first retirement for the second.
+    part = session.exec(select(RetirementPart).where(RetirementPart.retirement_id == second.id)).one()
+    session.execute(text("UPDATE retirement_part SET serial_start = 5, serial_end = 14 WHERE id = :id"),
+                    {"id": part.id})
+    session.flush()
+    failures = check_invariants(session)
+    assert f"retirement {second.id} retired serial ccer:{project.registry_project_id} 5 that retirement " \
+           f"{first.id} had retired already" in failures
+    session.rollback()

@@ -17,11 +17,11 @@ from schemathesis.specs.openapi.checks import (
 from accounts import service as accounts
 from app import create_app
 from tests.conftest import make_test_settings
-from tests.factories import event_dates, make_attendee_response, make_event, make_organisation
+from tests.factories import event_dates, give_credits, make_attendee_response, make_event, make_organisation
 
 CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
-OPERATIONS = 11  # a new operation must be counted here, so that it is fuzzed too
+OPERATIONS = 21  # a new operation must be counted here, so that it is fuzzed too
 EXAMPLES = 40
 
 
@@ -34,6 +34,7 @@ def api(database, tmp_path):
     # Small ids that the fuzzer will try: events with answers, and the key's own id.
     for _ in range(2):
         make_attendee_response(session, make_event(session, org))
+    give_credits(session, org, 50)  # credits to retire, blocks and holdings to list, a log to prove
     _key, secret = accounts.create_api_key(session=session, organisation_id=org.id, name="fuzz", role="organiser")
     return app, schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app), {"Authorization": f"Bearer {secret}"}
 
