@@ -89,6 +89,8 @@ class Settings:
     login_rate_limit: str = "10 per minute"
     public_rate_limit: str = "120 per minute"
     log_requests: bool = True
+    # Run background jobs inline, in the process that enqueues them (tests); otherwise a consumer runs them.
+    tasks_immediate: bool = False
     testing: bool = False
     instance_dir: Path = INSTANCE_DIR
     extra: dict = field(default_factory=dict)
@@ -114,6 +116,7 @@ class Settings:
             login_rate_limit=env.get("LOGIN_RATE_LIMIT", "10 per minute"),
             public_rate_limit=env.get("PUBLIC_RATE_LIMIT", "120 per minute"),
             log_requests=_bool(env.get("LOG_REQUESTS"), True),
+            tasks_immediate=_bool(env.get("TASKS_IMMEDIATE"), False),
             instance_dir=instance_dir,
         )
         values.update(overrides)
