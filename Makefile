@@ -51,8 +51,12 @@ seed: migrate translations
 	$(FLASK) factors load
 	$(FLASK) demo seed
 
+# The task consumer runs in the background (its queue: instance/tasks.sqlite3, or Redis when REDIS_URL is set)
+# and gunicorn in the foreground; stopping gunicorn (Ctrl-C) stops the consumer too.
 run: $(VENV)/.runtime system-deps seed
 	@echo "Serving Tanzhong on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@$(BIN)/huey_consumer tasks.huey --workers 2 --worker-type thread & consumer=$$!; \
+	trap 'kill $$consumer 2>/dev/null; wait $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) 'app:create_app()'
 
 lint: $(VENV)/.dev

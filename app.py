@@ -42,6 +42,7 @@ def create_app(settings: Settings | Mapping | None = None, *, database: Database
     register_proxy(app, settings)
     register_logging(app, settings)
     register_database(app, settings, database)
+    register_tasks(app, settings)
     register_extensions(app, settings)
     register_url_converters(app)
     register_blueprints(app)
@@ -133,6 +134,12 @@ class RowIdConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def register_tasks(app: Flask, settings: Settings) -> None:
+    import tasks
+
+    tasks.configure(settings, app.extensions["db"])
+
+
 def register_url_converters(app: Flask) -> None:
     from certificates.schemas import NumberConverter
 
@@ -146,13 +153,14 @@ def register_blueprints(app: Flask) -> None:
     from core.views import bp as core_bp
     from factorsets.views import bp as factorsets_bp
     from footprints.views import bp as footprints_bp
+    from jobs.views import bp as jobs_bp
     from ledger.log_views import bp as ledger_log_bp
     from ledger.views import bp as ledger_bp
     from meetings.attendee import bp as attendee_bp
     from meetings.views import bp as meetings_bp
 
     for blueprint in (core_bp, accounts_bp, factorsets_bp, footprints_bp, meetings_bp, attendee_bp, ledger_bp,
-                      ledger_log_bp, certificates_bp):
+                      ledger_log_bp, certificates_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
 
@@ -244,7 +252,9 @@ def register_rate_limits(app: Flask, settings: Settings) -> None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    # A job's progress (/jobs/<token>) is polled by scripts; its download is a file, its errors pages.
+    is_job_progress = request.path.startswith("/jobs/") and request.path.count("/") == 2
+    return request.path.startswith("/api/") or request.path == "/healthz" or is_job_progress
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None):

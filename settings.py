@@ -125,6 +125,8 @@ class Settings:
     # What a citizen pays per tonne to neutralise a calculator footprint from the platform's pool; "0": the
     # platform grants it free.
     citizen_price_per_tonne_cny: str = "0"
+    # Run background jobs inline, in the process that enqueues them (tests); otherwise a consumer runs them.
+    tasks_immediate: bool = False
     testing: bool = False
     instance_dir: Path = INSTANCE_DIR
     extra: dict = field(default_factory=dict)
@@ -154,6 +156,7 @@ class Settings:
             log_requests=_bool(env.get("LOG_REQUESTS"), True),
             platform_org_slug=env.get("PLATFORM_ORG_SLUG", "platform"),
             citizen_price_per_tonne_cny=env.get("CITIZEN_PRICE_PER_TONNE_CNY", "0").strip() or "0",
+            tasks_immediate=_bool(env.get("TASKS_IMMEDIATE"), False),
             instance_dir=instance_dir,
         )
         values.update(overrides)

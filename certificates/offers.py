@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -76,8 +77,10 @@ def event_certificates(*, session: Session, organisation_id: int, event_id: int)
     return [IssuedCertificate(certificate, name) for certificate, name in rows]
 
 
-def personal_certificate_ids(*, session: Session, organisation_id: int, event_id: int) -> list[int]:
+def personal_credentials(*, session: Session, organisation_id: int, event_id: int) -> list[dict]:
+    """The signed credentials of the event's personal certificates, oldest first (for the ZIP of them all)."""
     get_event(session=session, organisation_id=organisation_id, event_id=event_id)
-    return list(session.exec(select(Certificate.id).where(
+    stored = session.exec(select(Certificate.credential).where(
         Certificate.event_id == event_id, Certificate.organisation_id == organisation_id,
-        Certificate.kind == CertificateKind.personal).order_by(Certificate.id)).all())
+        Certificate.kind == CertificateKind.personal).order_by(Certificate.id)).all()
+    return [json.loads(text) for text in stored]

@@ -187,21 +187,19 @@ def _meeting_page(event_id: int, *, form: dict | None = None, errors: dict | Non
     coverage = offers.meeting_coverage(session=session, organisation_id=g.organisation.id, event_id=event.id)
     issued = offers.event_certificates(session=session, organisation_id=g.organisation.id, event_id=event.id)
     logo = logos.logo_of(session, g.organisation.id)
-    batch = _batch_support()
+    job = None
+    if request.args.get("job"):
+        import tasks
+
+        try:
+            job = tasks.job_progress(request.args["job"][:64], organisation_id=g.organisation.id, session=session)
+        except NotFound:
+            job = None
     return render_template(
         "certificates/meeting.html", event=event, offer=offer, form=form or _offer_form(offer), errors=errors or {},
         coverage=coverage, issued=issued, refusal=refusal, standards=list(STANDARDS), logo=logo,
-        logo_errors=logo_errors or [], batch=batch,
+        logo_errors=logo_errors or [], job=job,
     ), status_code
-
-
-def _batch_support() -> bool:
-    """Whether the ZIP of personal certificates can be built here (the background job queue is installed)."""
-    try:
-        import certificates.batch  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 @bp.get("/events/<int:event_id>/neutralise")
@@ -261,15 +259,18 @@ def upload_logo(event_id: int):
 @bp.post("/events/<int:event_id>/neutralise/batch")
 @organisation_required("organise")
 def start_batch(event_id: int):
-    from certificates import batch
+    """All personal certificates of the meeting as one ZIP, built by a background job; the page shows its
+    progress."""
+    import tasks
 
     session = get_session()
-    ids = offers.personal_certificate_ids(session=session, organisation_id=g.organisation.id, event_id=event_id)
-    if not ids:
+    credentials = offers.personal_credentials(session=session, organisation_id=g.organisation.id,
+                                              event_id=event_id)
+    if not credentials:
         flash(_("This meeting has no personal certificates yet."), "info")
         return redirect(url_for(".meeting", event_id=event_id) + "#certificates", 303)
-    job = batch.start_event_batch(session=session, organisation_id=g.organisation.id, event_id=event_id,
-                                  requested_by_id=current_user.id, base_url=public_base_url())
+    job = tasks.enqueue("certificates_zip", g.organisation.id, session=session, credentials=credentials,
+                        verify_base_url=public_base_url())
     return redirect(url_for(".meeting", event_id=event_id, job=job.id) + "#certificates", 303)
 
 

@@ -1,7 +1,7 @@
-"""certificates: organisation logos printed on certificates
+"""certificates: organisation logos printed on certificates (and the join of the certificates and jobs heads)
 
 Revision ID: 7c1d2e3f4a5b
-Revises: 5b8eee1071b6
+Revises: 5b8eee1071b6, 8b2defd697b8
 Create Date: 2026-12-02 03:10:00.000000
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import db  # noqa: F401
 
 revision: str = '7c1d2e3f4a5b'
-down_revision: str | None = '5b8eee1071b6'
+down_revision: str | tuple[str, ...] | None = ('5b8eee1071b6', '8b2defd697b8')
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

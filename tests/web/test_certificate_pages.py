@@ -422,3 +422,32 @@ def test_the_pdf_and_its_annex_are_public_by_number(app, session, world):
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     assert annex.data.startswith(b"%PDF") and annex.data != pdf.data
     assert account_of(session, world["org"].id)  # the organisation's account holds the rest
+
+
+def test_the_organiser_downloads_all_personal_certificates_as_one_zip_through_the_job_queue(database, session,
+                                                                                            tmp_path, world):
+    import zipfile
+
+    from app import create_app
+    from tests.conftest import make_test_settings
+
+    app = create_app(make_test_settings(tmp_path, tasks_immediate=True), database=database)
+    numbers = []
+    for name in ("张三", "李四"):
+        phone = app.test_client()
+        action, token = _answer_and_read_offer(phone, world["token"])
+        done = phone.post(action, data={"form_token": token, "holder_name": name, "payment_method": "on_site",
+                                        "payment_reference": f"R-{name}"})
+        numbers.append(done.headers["Location"].rsplit("/", 1)[1])
+    client = app.test_client()
+    _sign_in(client, world["organiser"])
+    page = client.get(f"/events/{world['event'].id}/neutralise")
+    started = client.post(f"/events/{world['event'].id}/neutralise/batch",
+                          data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
+    assert started.status_code == 303 and "job=" in started.headers["Location"]
+    shown = _text(client.get(started.headers["Location"]))
+    assert 'class="job-progress"' in shown and 'data-state="done"' in shown
+    download = re.search(r'class="job-download" href="([^"]+)"', shown).group(1)
+    archive = zipfile.ZipFile(io.BytesIO(client.get(download).data))
+    assert sorted(archive.namelist()) == sorted(f"{n}.pdf" for n in numbers)
+    assert all(archive.read(name).startswith(b"%PDF") for name in archive.namelist())
