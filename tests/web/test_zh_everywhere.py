@@ -113,7 +113,8 @@ class _VisibleText(HTMLParser):
     def handle_starttag(self, tag, attrs):
         values = dict(attrs)
         # English marked as such (a bilingual certificate prints both languages, Chinese above English).
-        if tag in _SKIP_ELEMENTS or (self._skipping and tag == self._skipping[-1]) or (values.get("lang") == "en" and tag != "html"):
+        marked_english = values.get("lang") == "en" and tag != "html"
+        if tag in _SKIP_ELEMENTS or (self._skipping and tag == self._skipping[-1]) or marked_english:
             self._skipping.append(tag)
             return
         self.parts += [values[name] for name in _VISIBLE_ATTRIBUTES if values.get(name)]
@@ -196,7 +197,8 @@ def world(app, session):
         *_citations(),
     ) if value)
     return {
-        "session": session, "org": org, "event": event, "badge_event": badge_event, "snapshot": snapshot, "membership": membership,
+        "session": session, "org": org, "event": event, "badge_event": badge_event, "snapshot": snapshot,
+        "membership": membership,
         "token": link.token, "badge": badge, "badge_code": badge_code, "data_values": data_values,
         "retirement": retirement, "certificate": certificate, "retirement_project_id": session.exec(
             select(RetirementPart.project_id).where(RetirementPart.retirement_id == retirement.id)).first(),
