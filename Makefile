@@ -22,8 +22,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-# System packages the service needs, installed only when missing.
-SYSTEM_PACKAGES := fonts-noto-cjk
+# System packages the service needs, installed only when missing. Certificates are typeset in AR PL UMing
+# (Ming) and UKai (Kai): TrueType-outline CJK fonts, which every PDF viewer draws well (CFF-outline CJK fonts,
+# such as Noto CJK, render badly in pdf.js and Preview).
+CERTIFICATE_FONTS := fonts-arphic-uming fonts-arphic-ukai
+SYSTEM_PACKAGES := fonts-noto-cjk $(CERTIFICATE_FONTS)
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -32,8 +35,9 @@ system-deps:
 	fi
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser), and the
-# Cairo library with which cairosvg rasterises QR-code SVGs for the decoder in the tests.
-BROWSER_PACKAGES := chromium fonts-noto-cjk libcairo2
+# Cairo library with which cairosvg rasterises QR-code SVGs for the decoder in the tests; poppler-utils
+# (pdftotext, pdftoppm, pdffonts) reads the certificates' PDFs back.
+BROWSER_PACKAGES := chromium fonts-noto-cjk libcairo2 poppler-utils $(CERTIFICATE_FONTS)
 browser-deps:
 	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="$(BROWSER_PACKAGES)"
 
@@ -47,8 +51,12 @@ seed: migrate translations
 	$(FLASK) factors load
 	$(FLASK) demo seed
 
+# The task consumer runs in the background (its queue: instance/tasks.sqlite3, or Redis when REDIS_URL is set)
+# and gunicorn in the foreground; stopping gunicorn (Ctrl-C) stops the consumer too.
 run: $(VENV)/.runtime system-deps seed
 	@echo "Serving Tanzhong on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@$(BIN)/huey_consumer tasks.huey --workers 2 --worker-type thread & consumer=$$!; \
+	trap 'kill $$consumer 2>/dev/null; wait $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) 'app:create_app()'
 
 lint: $(VENV)/.dev

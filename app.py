@@ -42,6 +42,7 @@ def create_app(settings: Settings | Mapping | None = None, *, database: Database
     register_proxy(app, settings)
     register_logging(app, settings)
     register_database(app, settings, database)
+    register_tasks(app, settings)
     register_extensions(app, settings)
     register_url_converters(app)
     register_blueprints(app)
@@ -133,28 +134,40 @@ class RowIdConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def register_tasks(app: Flask, settings: Settings) -> None:
+    import tasks
+
+    tasks.configure(settings, app.extensions["db"])
+
+
 def register_url_converters(app: Flask) -> None:
+    from certificates.schemas import NumberConverter
+
     app.url_map.converters["int"] = RowIdConverter
+    app.url_map.converters["certificate_number"] = NumberConverter
 
 
 def register_blueprints(app: Flask) -> None:
     from accounts.views import bp as accounts_bp
+    from certificates.views import bp as certificates_bp
     from core.views import bp as core_bp
     from factorsets.views import bp as factorsets_bp
     from footprints.views import bp as footprints_bp
+    from jobs.views import bp as jobs_bp
     from ledger.log_views import bp as ledger_log_bp
     from ledger.views import bp as ledger_bp
     from meetings.attendee import bp as attendee_bp
     from meetings.views import bp as meetings_bp
 
     for blueprint in (core_bp, accounts_bp, factorsets_bp, footprints_bp, meetings_bp, attendee_bp, ledger_bp,
-                      ledger_log_bp):
+                      ledger_log_bp, certificates_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
 
 def register_api(app: Flask):
     from api import make_api
     from api.accounts import blp as accounts_api
+    from api.certificates import blp as certificates_api
     from api.docs import bp as docs_bp
     from api.factors import blp as factors_api
     from api.footprints import blp as footprints_api
@@ -165,7 +178,11 @@ def register_api(app: Flask):
     api = make_api()
     api.init_app(app)
     api.spec.components.security_scheme("ApiKeyAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (factors_api, footprints_api, accounts_api, meetings_api, ledger_api, ledger_proofs_api):
+    from certificates.schemas import NumberConverter, number_parameter
+
+    api.register_converter(NumberConverter, number_parameter)
+    for blueprint in (factors_api, footprints_api, accounts_api, meetings_api, ledger_api, ledger_proofs_api,
+                      certificates_api):
         api.register_blueprint(blueprint)
         # The API authenticates with API keys, never with the session cookie, so CSRF does not apply.
         csrf.exempt(blueprint)
@@ -199,6 +216,16 @@ def _rate_limited_endpoints(settings: Settings) -> dict[str, str]:
         "api_ledger_proofs.InclusionProof": settings.public_rate_limit,
         "api_ledger_proofs.ConsistencyProof": settings.public_rate_limit,
         "api_ledger_proofs.LogEntry": settings.public_rate_limit,
+        "certificates.verify": settings.public_rate_limit,
+        "certificates.pdf": settings.public_rate_limit,
+        "certificates.annex_pdf": settings.public_rate_limit,
+        "certificates.credential_json": settings.public_rate_limit,
+        "certificates.key": settings.public_rate_limit,
+        "certificates.key_json": settings.public_rate_limit,
+        "certificates.attendee_neutralise": settings.public_rate_limit,
+        "certificates.citizen_keep": settings.public_rate_limit,
+        "certificates.citizen": settings.public_rate_limit,
+        "api_certificates.Certificate": settings.public_rate_limit,
     }
 
 
@@ -225,7 +252,9 @@ def register_rate_limits(app: Flask, settings: Settings) -> None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    # A job's progress (/jobs/<token>) is polled by scripts; its download is a file, its errors pages.
+    is_job_progress = request.path.startswith("/jobs/") and request.path.count("/") == 2
+    return request.path.startswith("/api/") or request.path == "/healthz" or is_job_progress
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
@@ -304,11 +333,12 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from accounts.cli import keys_cli, orgs_cli, users_cli
+    from certificates.cli import certificates_cli
     from demo import demo_cli
     from factorsets.cli import factors_cli
     from ledger.cli import ledger_cli
 
-    for group in (orgs_cli, users_cli, keys_cli, factors_cli, demo_cli, ledger_cli):
+    for group in (orgs_cli, users_cli, keys_cli, factors_cli, demo_cli, ledger_cli, certificates_cli):
         app.cli.add_command(group)
 
 

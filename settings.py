@@ -7,6 +7,7 @@ import binascii
 import os
 import secrets
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -60,15 +61,26 @@ def weak_secret_key_reason(key: str) -> str | None:
     return None
 
 
-def ledger_signing_key_reason(value: str) -> str | None:
-    """Why `value` is not a LEDGER_SIGNING_KEY (a base64 32-byte Ed25519 seed), or None."""
+def signing_key_reason(value: str, name: str = "LEDGER_SIGNING_KEY") -> str | None:
+    """Why `value` is not a valid `name` (a base64 32-byte Ed25519 seed), or None."""
     try:
         seed = base64.b64decode(value.strip(), validate=True)
     except binascii.Error:
         seed = None
     if seed is None or len(seed) != 32:
-        return ("LEDGER_SIGNING_KEY must be 32 bytes in base64; generate one with: python -c 'import base64, os; "
+        return (f"{name} must be 32 bytes in base64; generate one with: python -c 'import base64, os; "
                 "print(base64.b64encode(os.urandom(32)).decode())'")
+    return None
+
+
+def citizen_price_reason(value: str) -> str | None:
+    """Why `value` is not a valid CITIZEN_PRICE_PER_TONNE_CNY (yuan per tonne, 0 to 100000, to the fen), or None."""
+    try:
+        price = Decimal(value)
+    except (InvalidOperation, TypeError):
+        price = None
+    if price is None or not price.is_finite() or not 0 <= price <= 100_000 or price != price.quantize(Decimal("0.01")):
+        return f"CITIZEN_PRICE_PER_TONNE_CNY must be yuan per tonne from 0 to 100000 (e.g. 60.00), not {value!r}"
     return None
 
 
@@ -97,6 +109,8 @@ class Settings:
     # A base64 Ed25519 seed (32 bytes) signing the ledger's checkpoints; the same on every node. Unset: a key
     # of this instance's own, created on first use in instance/ledger_signing_key.
     ledger_signing_key: str = field(default="", repr=False)
+    # The same for the key that signs certificates (W3C Verifiable Credentials); instance/certificate_signing_key.
+    certificate_signing_key: str = field(default="", repr=False)
     ratelimit_storage_uri: str = ""
     default_locale: str = "zh_CN"
     default_timezone: str = "Asia/Shanghai"
@@ -108,6 +122,11 @@ class Settings:
     log_requests: bool = True
     # The organisation whose admins run the ledger: credit projects, issuance, the pool, invalidations.
     platform_org_slug: str = "platform"
+    # What a citizen pays per tonne to neutralise a calculator footprint from the platform's pool; "0": the
+    # platform grants it free.
+    citizen_price_per_tonne_cny: str = "0"
+    # Run background jobs inline, in the process that enqueues them (tests); otherwise a consumer runs them.
+    tasks_immediate: bool = False
     testing: bool = False
     instance_dir: Path = INSTANCE_DIR
     extra: dict = field(default_factory=dict)
@@ -125,6 +144,7 @@ class Settings:
             public_base_url=env.get("PUBLIC_BASE_URL", ""),
             trusted_proxy_hops=_int(env.get("TRUSTED_PROXY_HOPS"), 0, "TRUSTED_PROXY_HOPS"),
             ledger_signing_key=env.get("LEDGER_SIGNING_KEY", ""),
+            certificate_signing_key=env.get("CERTIFICATE_SIGNING_KEY", ""),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", ""),
             default_locale=env.get("TANZHONG_DEFAULT_LOCALE", "zh_CN"),
             default_timezone=env.get("TANZHONG_TIMEZONE", "Asia/Shanghai"),
@@ -135,6 +155,8 @@ class Settings:
             public_rate_limit=env.get("PUBLIC_RATE_LIMIT", "120 per minute"),
             log_requests=_bool(env.get("LOG_REQUESTS"), True),
             platform_org_slug=env.get("PLATFORM_ORG_SLUG", "platform"),
+            citizen_price_per_tonne_cny=env.get("CITIZEN_PRICE_PER_TONNE_CNY", "0").strip() or "0",
+            tasks_immediate=_bool(env.get("TASKS_IMMEDIATE"), False),
             instance_dir=instance_dir,
         )
         values.update(overrides)
@@ -158,8 +180,12 @@ class Settings:
         elif self.env == "production":
             raise SettingsError("PUBLIC_BASE_URL must be set when TANZHONG_ENV=production: QR codes and posters "
                                 "print it")
-        if self.ledger_signing_key and (reason := ledger_signing_key_reason(self.ledger_signing_key)):
-            raise SettingsError(reason)
+        for name, value in (("LEDGER_SIGNING_KEY", self.ledger_signing_key),
+                            ("CERTIFICATE_SIGNING_KEY", self.certificate_signing_key)):
+            if value and (reason := signing_key_reason(value, name)):
+                raise SettingsError(reason)
+        if citizen_price_reason(self.citizen_price_per_tonne_cny):
+            raise SettingsError(citizen_price_reason(self.citizen_price_per_tonne_cny))
         if not 0 <= self.trusted_proxy_hops <= 10:
             raise SettingsError("TRUSTED_PROXY_HOPS must be from 0 to 10")
         if self.session_lifetime_s < 60:

@@ -29,3 +29,14 @@ def public_base_url() -> str:
     """
     configured = current_app.config.get("PUBLIC_BASE_URL")
     return f"{configured.rstrip('/')}/" if configured else request.host_url
+
+
+def same_origin() -> bool:
+    """False only when the browser names another site as a post's source. Privacy settings and some in-app
+    browsers send neither Origin nor Referer (or "null"): a form signed for its target is the check then."""
+    source = request.headers.get("Origin")
+    if not source or source == "null":
+        source = request.headers.get("Referer")
+    if not source or source == "null":
+        return True
+    return urlsplit(source).netloc.lower() == request.host.lower()

@@ -15,43 +15,16 @@ from errors import ValidationError, json_paths
 from factors import default_factor_set
 from factors.regions import CN_PROVINCES, find_province
 from footprints import service
+from footprints.calculator_form import DEFAULT_HOME_PERIOD, DEFAULT_TRIP, MAX_ROWS, calculator_request
 from footprints.schemas import CABINS, HOME_PERIODS, MEAL_TYPES, PersonalFootprintRequestSchema
 
 bp = Blueprint("footprints", __name__)
 # Rows shown at first; "more rows" (a GET parameter, or the small script) adds one at a time up to the limit.
 TRIP_ROWS = 2
 FOOD_ROWS = 3
-MAX_ROWS = 20
 TRIP_MODES = ["flight", "rail_high_speed", "rail_conventional", "coach", "bus", "metro", "taxi", "car"]
-LEG_FIELDS = {"mode": "mode", "from": "from", "to": "to", "distance_km": "km", "cabin": "cabin"}
-# The attendee form's default (meetings.attendee_form.AttendeeForm.trip): a trip is there and back unless one
-# way is chosen.
-DEFAULT_TRIP = "return"
-HOME_FIELDS = ("province", "electricity_kwh", "natural_gas_m3", "period")
-DEFAULT_HOME_PERIOD = "month"  # people read home energy off a monthly bill
 COMPARISON_FACTOR = "land.car.average.petrol.vkm"
 _REQUEST_SCHEMA = PersonalFootprintRequestSchema()
-
-
-def _trip(args, index: int) -> dict | None:
-    prefix = f"trip-{index}-"
-    mode = args.get(prefix + "mode", "")
-    origin, destination = args.get(prefix + "from", "").strip(), args.get(prefix + "to", "").strip()
-    distance = args.get(prefix + "km", "").strip()
-    if not mode or not (origin or destination or distance):
-        return None
-    leg: dict = {"mode": mode, "round_trip": args.get(prefix + "trip", DEFAULT_TRIP) != "one_way"}
-    if mode.startswith("rail_"):
-        leg["mode"], leg["rail_type"] = "rail", mode.removeprefix("rail_")
-    if origin:
-        leg["from"] = origin
-    if destination:
-        leg["to"] = destination
-    if distance:
-        leg["distance_km"] = distance
-    if mode == "flight":
-        leg["cabin"] = args.get(prefix + "cabin", "economy")
-    return leg
 
 
 def row_counts(args) -> tuple[int, int]:
@@ -68,35 +41,6 @@ def row_counts(args) -> tuple[int, int]:
 
 def _int(text: str | None, default: int) -> int:
     return int(text) if text and text.isdigit() and len(text) < 4 else default
-
-
-def calculator_request(args, trip_rows: int = MAX_ROWS, food_rows: int = MAX_ROWS) -> tuple[dict, dict[str, str]]:
-    """The API's request shape from the form's query string, and each JSON path's form field name."""
-    data: dict = {"legs": [], "food": [], "meals": {}, "options": {}}
-    names: dict[str, str] = {}
-    for index in range(trip_rows):
-        leg = _trip(args, index)
-        if leg is not None:
-            names.update({f"legs[{len(data['legs'])}].{key}": f"trip-{index}-{name}"
-                          for key, name in LEG_FIELDS.items()})
-            data["legs"].append(leg)
-    for index in range(food_rows):
-        item, kg = args.get(f"food-{index}-item", ""), args.get(f"food-{index}-kg", "").strip()
-        if item and kg:
-            names.update({f"food[{len(data['food'])}].{key}": f"food-{index}-{key}" for key in ("item", "kg")})
-            data["food"].append({"item": item, "kg": kg})
-    for meal in MEAL_TYPES:
-        count = args.get(f"meals-{meal}", "").strip()
-        if count:
-            data["meals"][meal] = count
-    home = {key: args.get(f"home-{key}", "").strip() for key in HOME_FIELDS}
-    home["period"] = home["period"] or DEFAULT_HOME_PERIOD  # what the form's period select shows at first
-    if home["electricity_kwh"] or home["natural_gas_m3"]:
-        data["home"] = {key: value for key, value in home.items() if value}
-    if args.get("beef") == "tanzhonghui":
-        data["options"]["beef_factor"] = "food.beef_tanzhonghui"
-    data["options"]["radiative_forcing"] = args.get("rf", "1") == "1"
-    return data, names
 
 
 def _is_empty(data: dict) -> bool:

@@ -68,12 +68,12 @@ def seed_from_text(seed_b64: str) -> bytes:
     return seed
 
 
-def load_signing_key(seed_b64: str, instance_dir: Path) -> Ed25519PrivateKey:
-    """The log's signing key: the configured seed, else the instance's own, created on first use (mode 0600)."""
+def load_signing_key(seed_b64: str, instance_dir: Path, file_name: str = SIGNING_KEY_FILE) -> Ed25519PrivateKey:
+    """An Ed25519 key: the configured seed, else the instance's own file, created on first use (mode 0600)."""
     if seed_b64:
         return Ed25519PrivateKey.from_private_bytes(seed_from_text(seed_b64))
     instance_dir.mkdir(parents=True, exist_ok=True)
-    path = instance_dir / SIGNING_KEY_FILE
+    path = instance_dir / file_name
     try:
         # Created with mode 0600 in one call: no moment in which another user could read the key.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -32,9 +32,11 @@ from ledger.blocks import (
 from ledger.db import run_ledger_transaction
 from ledger.models import BlockStatus, CreditBlock, CreditProject, LedgerAccount, Registry, Retirement, RetirementPart
 
-__all__ = ["DEFAULT_POLICY", "POLICIES", "SUBJECT_KINDS", "InsufficientCredits", "retire", "get_retirement"]
+__all__ = ["DEFAULT_POLICY", "POLICIES", "SUBJECT_KINDS", "InsufficientCredits", "retire", "retire_within",
+           "get_retirement"]
 
-SUBJECT_KINDS = ("event_snapshot", "inventory_period", "personal_footprint")
+# What tonnes are retired against; attendees' and citizens' shares come from tonnes retired for their pool.
+SUBJECT_KINDS = ("event_snapshot", "inventory_period", "personal_footprint", "event_attendees", "citizens")
 MAX_IDEMPOTENCY_KEY = 128
 
 
@@ -107,77 +109,86 @@ def retire(session: Session, *, account_id: int, tonnes: int, subject_kind: str,
            beneficiary: str, reason: str, policy: str = DEFAULT_POLICY, idempotency_key: str,
            recorded_by_id: int | None = None) -> Retirement:
     """Retire `tonnes` of the account's ex-post credits against the subject, once; the same key returns the first."""
+    request = dict(account_id=account_id, tonnes=tonnes, subject_kind=subject_kind, subject_id=subject_id,
+                   beneficiary=beneficiary, reason=reason, policy=policy, idempotency_key=idempotency_key,
+                   recorded_by_id=recorded_by_id)
     _check(tonnes=tonnes, subject_kind=subject_kind, idempotency_key=idempotency_key)
-    picking = parse_policy(policy)
-    if session.get(LedgerAccount, account_id) is None:
-        raise NotFound(f"no ledger account {account_id}", fields={"account_id": ["unknown account"]})
-    request = {"tonnes": tonnes, "subject_kind": subject_kind, "subject_id": subject_id}
-
-    def work(session: Session) -> Retirement:
-        first = _existing(session, account_id, idempotency_key)
-        if first is not None:
-            return _same_request(first, **request)
-        held = held_tonnes(session, account_id, ex_post_only=True)
-        if held < tonnes:
-            raise InsufficientCredits(requested=tonnes, held=held)
-        retirement = Retirement(public_id=secrets.token_urlsafe(16), account_id=account_id, tonnes=tonnes,
-                                subject_kind=subject_kind, subject_id=subject_id, beneficiary=beneficiary,
-                                reason=reason, policy=str(picking), idempotency_key=idempotency_key,
-                                recorded_by_id=recorded_by_id)
-        session.add(retirement)
-        session.flush()  # a concurrent request with the same key waits here, then fails on the unique key
-        parts: list[RetirementPart] = []
-        splits: list = []
-        tried: list[int] = []
-        remaining = tonnes
-        while remaining > 0:
-            blocks = candidates(session, account_id=account_id, policy=picking, ex_post_only=True, tried=tried)
-            if not blocks:
-                # Others took blocks after our first read: all or nothing, so give everything back.
-                raise InsufficientCredits(requested=tonnes, held=held_tonnes(session, account_id,
-                                                                             ex_post_only=True) + tonnes - remaining)
-            for block in blocks:
-                tried.append(block.id)
-                result = _retire_block(session, retirement, block, remaining, account_id)
-                if result is None:
-                    continue
-                part, block_splits = result
-                parts.append(part)
-                splits.extend(block_splits)
-                remaining -= part.quantity
-                if remaining == 0:
-                    break
-        for parent, children in splits:
-            split_entry(session, parent, children, cause="retirement")
-        projects = {p.id: p for p in session.exec(select(CreditProject).where(
-            CreditProject.id.in_({part.project_id for part in parts}))).all()}
-        entry = log.append(session, "retirement", {
-            "retirement": retirement.public_id,
-            "account": account_id,
-            "tonnes": tonnes,
-            "subject_kind": subject_kind,
-            "subject_id": subject_id,
-            "beneficiary": beneficiary,
-            "reason": reason,
-            "policy": str(picking),
-            "parts": [{"block": part.block_id, "project": projects[part.project_id].registry_project_id,
-                       "registry": Registry(projects[part.project_id].registry_name).value, "vintage": part.vintage,
-                       "serial_start": part.serial_start, "serial_end": part.serial_end,
-                       "quantity": part.quantity} for part in parts],
-        })
-        retirement.log_seq = entry.seq
-        session.add(retirement)
-        session.flush()
-        return retirement
-
     try:
-        return run_ledger_transaction(session, work)
+        return run_ledger_transaction(session, lambda session: retire_within(session, **request))
     except IntegrityError:
         # The same key was used at the same moment and the other request won: its retirement is the answer.
         first = _existing(session, account_id, idempotency_key)
         if first is None:
             raise
-        return _same_request(first, **request)
+        return _same_request(first, tonnes=tonnes, subject_kind=subject_kind, subject_id=subject_id)
+
+
+def retire_within(session: Session, *, account_id: int, tonnes: int, subject_kind: str, subject_id: int,
+                  beneficiary: str, reason: str, policy: str = DEFAULT_POLICY, idempotency_key: str,
+                  recorded_by_id: int | None = None) -> Retirement:
+    """`retire` inside the caller's ledger transaction (begun with ledger.db.begin_write), which commits it.
+
+    For a use case that must retire and write its own rows at once (a certificate and the tonnes behind it).
+    """
+    _check(tonnes=tonnes, subject_kind=subject_kind, idempotency_key=idempotency_key)
+    picking = parse_policy(policy)
+    if session.get(LedgerAccount, account_id) is None:
+        raise NotFound(f"no ledger account {account_id}", fields={"account_id": ["unknown account"]})
+    first = _existing(session, account_id, idempotency_key)
+    if first is not None:
+        return _same_request(first, tonnes=tonnes, subject_kind=subject_kind, subject_id=subject_id)
+    held = held_tonnes(session, account_id, ex_post_only=True)
+    if held < tonnes:
+        raise InsufficientCredits(requested=tonnes, held=held)
+    retirement = Retirement(public_id=secrets.token_urlsafe(16), account_id=account_id, tonnes=tonnes,
+                            subject_kind=subject_kind, subject_id=subject_id, beneficiary=beneficiary,
+                            reason=reason, policy=str(picking), idempotency_key=idempotency_key,
+                            recorded_by_id=recorded_by_id)
+    session.add(retirement)
+    session.flush()  # a concurrent request with the same key waits here, then fails on the unique key
+    parts: list[RetirementPart] = []
+    splits: list = []
+    tried: list[int] = []
+    remaining = tonnes
+    while remaining > 0:
+        blocks = candidates(session, account_id=account_id, policy=picking, ex_post_only=True, tried=tried)
+        if not blocks:
+            # Others took blocks after our first read: all or nothing, so give everything back.
+            raise InsufficientCredits(requested=tonnes, held=held_tonnes(session, account_id,
+                                                                         ex_post_only=True) + tonnes - remaining)
+        for block in blocks:
+            tried.append(block.id)
+            result = _retire_block(session, retirement, block, remaining, account_id)
+            if result is None:
+                continue
+            part, block_splits = result
+            parts.append(part)
+            splits.extend(block_splits)
+            remaining -= part.quantity
+            if remaining == 0:
+                break
+    for parent, children in splits:
+        split_entry(session, parent, children, cause="retirement")
+    projects = {p.id: p for p in session.exec(select(CreditProject).where(
+        CreditProject.id.in_({part.project_id for part in parts}))).all()}
+    entry = log.append(session, "retirement", {
+        "retirement": retirement.public_id,
+        "account": account_id,
+        "tonnes": tonnes,
+        "subject_kind": subject_kind,
+        "subject_id": subject_id,
+        "beneficiary": beneficiary,
+        "reason": reason,
+        "policy": str(picking),
+        "parts": [{"block": part.block_id, "project": projects[part.project_id].registry_project_id,
+                   "registry": Registry(projects[part.project_id].registry_name).value, "vintage": part.vintage,
+                   "serial_start": part.serial_start, "serial_end": part.serial_end,
+                   "quantity": part.quantity} for part in parts],
+    })
+    retirement.log_seq = entry.seq
+    session.add(retirement)
+    session.flush()
+    return retirement
 
 
 def get_retirement(session: Session, public_id: str) -> Retirement:

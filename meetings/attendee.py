@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale
@@ -24,6 +23,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from calculators.footprint import div
 from calculators.places import suggest_places
 from core import messages
+from core.urls import same_origin
 from db import get_session
 from errors import Conflict, NotFound, ValidationError
 from extensions import csrf
@@ -142,21 +142,9 @@ def form_token(target: str) -> str:
     return _signer().dumps(target)
 
 
-def _same_origin() -> bool:
-    """False only when the browser names another site as the post's source. Privacy settings and some in-app
-    browsers send neither header (or "null"): the signed token is the check then; and the device cookie is
-    SameSite=Lax, so a cross-site post can never change an answer already given from this phone."""
-    source = request.headers.get("Origin")
-    if not source or source == "null":
-        source = request.headers.get("Referer")
-    if not source or source == "null":
-        return True
-    return urlsplit(source).netloc.lower() == request.host.lower()
-
-
 def _post_problem(target: str) -> str | None:
     """Why this post must not be stored (a NOTICES key), or None."""
-    if not _same_origin():
+    if not same_origin():
         return "foreign"
     try:
         signed = _signer().loads(request.form.get("csrf_token", ""), max_age=FORM_TOKEN_MAX_AGE)

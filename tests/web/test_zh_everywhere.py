@@ -45,6 +45,8 @@ ALLOWED_PHRASES = {
     "Our World in Data",  # the publisher of the dataset the study's values were read from
     "ADEME Base Carbone",  # a database's name
     "Impact CO2",  # the ADEME service that publishes its meals
+    "eddsa-jcs-2022",  # a W3C cryptosuite's name
+    "did:key",  # a W3C DID method's name
 }
 # English that a page shows on purpose, beside its Chinese: endpoint -> phrases.
 BILINGUAL_ON_PURPOSE = {
@@ -85,6 +87,13 @@ SKIPPED_ENDPOINTS = {
     "api_ledger_proofs.InclusionProof": "JSON API",
     "api_ledger_proofs.ConsistencyProof": "JSON API",
     "api_ledger_proofs.LogEntry": "JSON API",
+    "api_certificates.Certificate": "JSON API",
+    "certificates.pdf": "a PDF",
+    "certificates.annex_pdf": "a PDF",
+    "certificates.credential_json": "the signed credential (JSON)",
+    "certificates.key_json": "the issuer's DID document (JSON)",
+    "jobs.progress": "JSON for the progress bar",
+    "jobs.download": "a file",
 }
 ROLES = [(email, password) for email, password, _name, _role in demo.DEMO_USERS]
 
@@ -102,10 +111,12 @@ class _VisibleText(HTMLParser):
         self._skipping: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in _SKIP_ELEMENTS:
+        values = dict(attrs)
+        # English marked as such (a bilingual certificate prints both languages, Chinese above English).
+        marked_english = values.get("lang") == "en" and tag != "html"
+        if tag in _SKIP_ELEMENTS or (self._skipping and tag == self._skipping[-1]) or marked_english:
             self._skipping.append(tag)
             return
-        values = dict(attrs)
         self.parts += [values[name] for name in _VISIBLE_ATTRIBUTES if values.get(name)]
         if tag == "input" and values.get("type") in ("submit", "button") and values.get("value"):
             self.parts.append(values["value"])
@@ -177,6 +188,7 @@ def world(app, session):
                         subject_id=snapshot.id, beneficiary=org.name_zh, reason="会议碳中和",
                         idempotency_key="zh-everywhere-1")
     link = links.active_link(session=session, organisation_id=org.id, event_id=event.id)
+    certificate = _certificates(app, session, org, event)
     membership = session.query(Membership).filter(Membership.organisation_id == org.id).first()
     data_values = tuple(value for value in (
         *(name for _email, _password, name, _role in demo.DEMO_USERS), demo.DEMO_ORG["name_en"], event.name_en,
@@ -185,11 +197,31 @@ def world(app, session):
         *_citations(),
     ) if value)
     return {
-        "org": org, "event": event, "badge_event": badge_event, "snapshot": snapshot, "membership": membership,
+        "session": session, "org": org, "event": event, "badge_event": badge_event, "snapshot": snapshot,
+        "membership": membership,
         "token": link.token, "badge": badge, "badge_code": badge_code, "data_values": data_values,
-        "retirement": retirement, "retirement_project_id": session.exec(
+        "retirement": retirement, "certificate": certificate, "retirement_project_id": session.exec(
             select(RetirementPart.project_id).where(RetirementPart.retirement_id == retirement.id)).first(),
     }
+
+
+def _certificates(app, session, org, event):
+    """An offer attendees may take, one attendee's share and the meeting's certificate (with its own credits)."""
+    from decimal import Decimal
+
+    from certificates import issuing
+    from certificates.models import NeutralisationOffer
+    from meetings.models import AttendeeResponse
+    from tests.factories import give_credits
+
+    give_credits(session, org, 50, start=990_001)
+    session.add(NeutralisationOffer(event_id=event.id, price_per_tonne_cny=Decimal("60")))
+    session.commit()
+    with app.app_context():
+        signers = issuing.signers_for(app.extensions["settings"], "http://localhost")
+        answer = session.exec(select(AttendeeResponse).where(AttendeeResponse.event_id == event.id)).first()
+        issuing.neutralise_attendee(session, signers=signers, response_id=answer.id, holder_name="张三")
+        return issuing.neutralise_meeting(session, signers=signers, organisation_id=org.id, event_id=event.id)
 
 
 def _citations() -> list[str]:
@@ -220,7 +252,25 @@ def _url_arguments(world) -> dict[str, dict]:
         "attendee.badge_mine": {"code": world["badge_code"].code},
         "ledger.retirement": {"public_id": world["retirement"].public_id},
         "ledger.project": {"project_id": world["retirement_project_id"]},
+        "certificates.meeting": {"event_id": event.id},
+        "certificates.certificate": {"number": world["certificate"].number},
+        "certificates.verify": {"number": world["certificate"].number},
+        "certificates.citizen": {"token": _kept_footprint(world)},
     }
+
+
+def _kept_footprint(world) -> str:
+    from certificates.models import PersonalFootprint
+
+    session = world["session"]
+    kept = session.exec(select(PersonalFootprint)).first()
+    if kept is None:
+        from certificates.citizens import keep_footprint
+        from footprints.service import compute_footprint
+
+        footprint = compute_footprint("personal", {"meals": {"vegetarian": 3}})
+        kept = keep_footprint(session=session, footprint=footprint, request_data={"meals": {"vegetarian": 3}})
+    return kept.public_token
 
 
 def _html_pages(app, world) -> list[tuple[str, str]]:

@@ -1,0 +1,1 @@
+"""Zero-carbon certificates: signed W3C Verifiable Credentials, printable, verifiable by anyone."""
