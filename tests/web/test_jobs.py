@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 import tasks
 from app import create_app
+from certificates import batch
 from db import make_engine
 from jobs.models import Job, JobState
 from tests.conftest import login, make_test_settings
@@ -107,6 +108,48 @@ def test_a_failing_job_is_marked_failed_with_its_message_and_the_progress_partia
     assert 'data-state="failed"' in html
     assert "PCN-2026-000002" in html
     assert f'class="job-download" href="/jobs/{job.id}/download" hidden' in html
+
+
+def test_a_large_batch_is_rendered_by_a_process_pool_in_order_and_a_failure_still_names_its_certificate(
+        app, session, tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "POOL_FROM", 2)
+    monkeypatch.setattr(batch, "CHUNK", 2)
+    monkeypatch.setenv("TANZHONG_RENDER_PROCESSES", "2")
+    organisation = make_organisation(session)
+
+    job = tasks.enqueue("certificates_zip", organisation.id, session=session, credentials=personal_credentials(5),
+                        verify_base_url=BASE)
+
+    assert job.state == JobState.done, job.error
+    assert (job.progress_done, job.progress_total) == (5, 5)
+    with zipfile.ZipFile(tmp_path / job.result_path) as archive:
+        assert archive.namelist() == [f"PCN-2026-{n:06d}.pdf" for n in range(1, 6)]
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_STORED}
+        for n in (1, 5):
+            text = subprocess.run(["pdftotext", "-", "-"], input=archive.read(f"PCN-2026-{n:06d}.pdf"),
+                                  capture_output=True, check=True).stdout.decode()
+            assert f"PCN-2026-{n:06d}" in text
+            assert f"Attendee {n}" in text
+
+    credentials = personal_credentials(6)
+    credentials[3]["credentialSubject"]["total_tco2e"] = "a lot"
+    failed = tasks.enqueue("certificates_zip", organisation.id, session=session, credentials=credentials,
+                           verify_base_url=BASE)
+
+    assert failed.state == JobState.failed
+    assert "certificate PCN-2026-000004 (item 4)" in failed.error
+    assert "credentialSubject.total_tco2e" in failed.error
+    # Certificates go to the pool in chunks of two: the chunk of items 3 and 4 failed, items 1 and 2 were written.
+    assert failed.progress_done == 2
+    assert not list((tmp_path / "jobs").glob(f"{failed.id}*"))
+
+
+def test_the_render_process_count_must_be_a_whole_number(monkeypatch):
+    monkeypatch.setenv("TANZHONG_RENDER_PROCESSES", "many")
+    with pytest.raises(ValueError, match="TANZHONG_RENDER_PROCESSES: 'many' is not a whole number"):
+        batch.render_processes()
+    monkeypatch.setenv("TANZHONG_RENDER_PROCESSES", "3")
+    assert batch.render_processes() == 3
 
 
 def test_a_queued_job_shows_a_refresh_link_and_no_download(app, session):
