@@ -26,6 +26,7 @@ from accounts.models import Organisation
 from certificates import content, shares
 from certificates.claims import ClaimFacts, decide_claim
 from certificates.keys import Issuer
+from certificates.messages import reason_entry
 from certificates.models import (
     Allocation,
     Certificate,
@@ -201,7 +202,7 @@ def meeting_credential(session: Session, *, signers: Signers, number: str, now: 
         "reductions": offer.reduction_statement if offer and offer.reduction_statement else "",
         "ledger_checkpoint": content.checkpoint_block(make_checkpoint(session, signers.log)),
     }
-    reasons = [{"code": code, **{k: str(v) for k, v in params.items()}} for code, params in claim.reasons]
+    reasons = [reason_entry(code, params) for code, params in claim.reasons]
     return content.credential(kind=CertificateKind.meeting, number=number,
                               issuer=_issuer_block(signers, organisation), issued_at=now,
                               base_url=signers.base_url, claim=claim, claim_reasons=reasons, subject=subject,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from core import messages
@@ -26,6 +27,23 @@ messages.register(CLAIM_MESSAGES)
 messages.register(LOGO_MESSAGES)
 
 
+def _sentence(code: str, params: dict) -> str:
+    params = dict(params)
+    if "item" in params and params["item"] in BOUNDARY_LABELS:
+        params["item"] = str(BOUNDARY_LABELS[params["item"]])
+    return messages.render(code, params, fallback=code)
+
+
+def reason_entry(code: str, params: dict) -> dict:
+    """One withheld-claim reason as the signed credential keeps it: its code and parameters, and both sentences."""
+    params = {k: str(v) for k, v in params.items()}
+    with force_locale("zh_CN"):
+        zh = _sentence(code, params)
+    with force_locale("en"):
+        en = _sentence(code, params)
+    return {"code": code, **params, "zh": zh, "en": en}
+
+
 def claim_reasons(document: dict) -> list[str]:
     """The certificate's `missing` reasons as sentences in the current locale."""
     subject = document.get("credentialSubject") or {}
@@ -33,8 +51,6 @@ def claim_reasons(document: dict) -> list[str]:
     for reason in subject.get("missing") or []:
         if not isinstance(reason, dict):
             continue
-        params = {k: v for k, v in reason.items() if k != "code"}
-        if "item" in params and params["item"] in BOUNDARY_LABELS:
-            params["item"] = str(BOUNDARY_LABELS[params["item"]])
-        out.append(messages.render(str(reason.get("code", "")), params, fallback=str(reason.get("code", ""))))
+        params = {k: v for k, v in reason.items() if k not in {"code", "zh", "en"}}
+        out.append(_sentence(str(reason.get("code", "")), params))
     return out

@@ -208,3 +208,18 @@ def test_invalidated_credits_mark_the_certificate_short_until_replaced(app, sess
                             serial_end=start, reason="registry reversal")
     state = status.standing(session, certificate, issuer_key=signers.issuer.public_key)
     assert (state.state, state.shortfall_tonnes) == ("shortfall", 1)
+
+
+def test_a_withheld_claim_carries_its_reasons_in_both_languages_in_the_signed_credential(app, session, signers):
+    organisation = make_organisation(session)
+    event = make_event(session, organisation, expected_attendance=40)  # no venue, catering or waste data
+    issue_ccer(session, make_credit_project(session), accounts.account_of(session, organisation.id), 1, 500)
+    with app.app_context():
+        event_footprint.take_snapshot(session=session, organisation_id=organisation.id, event_id=event.id)
+        certificate = issuing.neutralise_meeting(session, signers=signers, organisation_id=organisation.id,
+                                                 event_id=event.id)
+    subject = credential(certificate)["credentialSubject"]
+    assert subject["claim"]["code"] == "partially_compensated"
+    waste = next(r for r in subject["missing"] if r.get("item") == "waste")
+    assert waste["code"] == "claim.input_missing"
+    assert "废弃物" in waste["zh"] and "Waste" in waste["en"]
