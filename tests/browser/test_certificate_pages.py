@@ -14,14 +14,8 @@ from certificates.models import NeutralisationOffer
 from db import get_session
 from meetings import footprint as event_footprint
 from tests.browser.conftest import DESKTOP, PHONE, sign_in
-from tests.factories import (
-    DEFAULT_PASSWORD,
-    give_credits,
-    make_attendee_response,
-    make_event,
-    make_organisation,
-    make_user,
-)
+from tests.factories import DEFAULT_PASSWORD, make_attendee_response, make_event, make_organisation, make_user
+from tests.ledger_factories import give_credits
 
 pytestmark = pytest.mark.browser
 

@@ -21,7 +21,8 @@ from certificates.models import Certificate, NeutralisationOffer
 from ledger import merkle
 from meetings import links
 from tests.conftest import csrf_token_from, login
-from tests.factories import DEFAULT_PASSWORD, give_credits, make_event, make_organisation, make_user
+from tests.factories import DEFAULT_PASSWORD, make_event, make_organisation, make_user
+from tests.ledger_factories import give_credits
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "certificates"
 ANSWERS = [{"origin": "北京", "travel_mode": "flight", "trip": "return", "hotel_nights": "2", "meals_bought": "no"},

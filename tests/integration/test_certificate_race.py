@@ -31,7 +31,8 @@ from db import Database, make_engine
 from ledger.invariants import check_invariants
 from meetings.models import AttendeeResponse
 from tests.conftest import make_test_settings
-from tests.factories import give_credits, make_attendee_response, make_event, make_organisation
+from tests.factories import make_attendee_response, make_event, make_organisation
+from tests.ledger_factories import give_credits
 
 ATTENDEES = 50
 SECRET = "race-test-secret-key-0123456789abcdef-xyz"

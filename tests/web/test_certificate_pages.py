@@ -31,15 +31,8 @@ from meetings import footprint as event_footprint
 from meetings import links
 from meetings.models import AttendeeResponse
 from tests.conftest import csrf_token_from, login
-from tests.factories import (
-    DEFAULT_PASSWORD,
-    give_credits,
-    make_attendee_response,
-    make_credit_project,
-    make_event,
-    make_organisation,
-    make_user,
-)
+from tests.factories import DEFAULT_PASSWORD, make_attendee_response, make_event, make_organisation, make_user
+from tests.ledger_factories import give_credits, make_credit_project
 
 ANSWER = {"origin": "北京", "travel_mode": "flight", "trip": "return", "hotel_nights": "2", "meals_bought": "no",
           "name": "王小明"}

@@ -212,7 +212,7 @@ def _certificates(app, session, org, event):
     from certificates import issuing
     from certificates.models import NeutralisationOffer
     from meetings.models import AttendeeResponse
-    from tests.factories import give_credits
+    from tests.ledger_factories import give_credits
 
     give_credits(session, org, 50, start=990_001)
     session.add(NeutralisationOffer(event_id=event.id, price_per_tonne_cny=Decimal("60")))
