@@ -144,8 +144,9 @@ def register_blueprints(app: Flask) -> None:
     from footprints.views import bp as footprints_bp
     from meetings.attendee import bp as attendee_bp
     from meetings.views import bp as meetings_bp
+    from sinks.views import bp as sinks_bp
 
-    for blueprint in (core_bp, accounts_bp, factorsets_bp, footprints_bp, meetings_bp, attendee_bp):
+    for blueprint in (core_bp, accounts_bp, factorsets_bp, footprints_bp, meetings_bp, attendee_bp, sinks_bp):
         app.register_blueprint(blueprint)
 
 
@@ -156,11 +157,12 @@ def register_api(app: Flask):
     from api.factors import blp as factors_api
     from api.footprints import blp as footprints_api
     from api.meetings import blp as meetings_api
+    from api.sinks import blp as sinks_api
 
     api = make_api()
     api.init_app(app)
     api.spec.components.security_scheme("ApiKeyAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (factors_api, footprints_api, accounts_api, meetings_api):
+    for blueprint in (factors_api, footprints_api, accounts_api, meetings_api, sinks_api):
         api.register_blueprint(blueprint)
         # The API authenticates with API keys, never with the session cookie, so CSRF does not apply.
         csrf.exempt(blueprint)
@@ -180,6 +182,8 @@ def _rate_limited_endpoints(settings: Settings) -> dict[str, str]:
         "factorsets.browse": settings.public_rate_limit,
         "footprints.calculator": settings.public_rate_limit,
         "attendee.places": settings.public_rate_limit,
+        "api_sinks.SinkEstimate": settings.public_rate_limit,
+        "sinks.estimator": settings.public_rate_limit,
     }
 
 
@@ -287,8 +291,9 @@ def register_cli(app: Flask) -> None:
     from accounts.cli import keys_cli, orgs_cli, users_cli
     from demo import demo_cli
     from factorsets.cli import factors_cli
+    from sinks.cli import sinks_cli
 
-    for group in (orgs_cli, users_cli, keys_cli, factors_cli, demo_cli):
+    for group in (orgs_cli, users_cli, keys_cli, factors_cli, demo_cli, sinks_cli):
         app.cli.add_command(group)
 
 

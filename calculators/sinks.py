@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from calculators.footprint import CalculationError, Message
+from calculators.footprint import CalculationError, Message, Name
+from factors.regions import find_province
 from factors.sinks import CLIMATE_ZONES, ORIGINS, SPECIES_GROUPS, SinkLibrary, SinkParameter
 
 MU_PER_HA = 15  # 1 公顷 = 15 亩 exactly
@@ -50,6 +51,21 @@ SUGGESTED_ZONES = {
     "CN-HA": "temperate_continental", "CN-SN": "temperate_continental", "CN-NX": "temperate_continental",
 }
 PROVINCES = (*SUGGESTED_ZONES, "CN-HI", "CN-XZ", "CN-QH", "CN-XJ", "CN-GS")
+PARAMETER_NAMES = {
+    "carbon_fraction": Name("carbon fraction CF", "碳含量 CF"),
+    "root_shoot_ratio": Name("root-to-shoot ratio R", "根茎比 R"),
+    "bcef_s": Name("expansion factor BCEF_S", "生物量转换扩展因子 BCEF_S"),
+    "growth_natural": Name("natural-forest growth", "天然林生长量"),
+    "growth_plantation": Name("plantation growth", "人工林生长量"),
+}
+ZONE_NAMES = {
+    "subtropical_humid": Name("subtropical humid forest", "亚热带湿润森林"),
+    "subtropical_dry": Name("subtropical dry forest", "亚热带干旱森林"),
+    "subtropical_mountain": Name("subtropical mountain system", "亚热带山地"),
+    "temperate_continental": Name("temperate continental forest", "温带大陆性森林"),
+    "temperate_mountain": Name("temperate mountain system", "温带山地"),
+    "boreal": Name("boreal forest", "北方森林"),
+}
 
 
 @dataclass(frozen=True)
@@ -238,11 +254,12 @@ def _pick(library: SinkLibrary, parameter: str, *, zone: str, plot: SinkPlot, fi
                                          and row.condition.holds(Decimal(value.numerator) / value.denominator)):
                 if origin != plot.origin and row.origin != "any":
                     _note(notes, "sink.natural_stands_in", "no %(parameter)s row for planted stands in this zone: "
-                          "the natural-forest row %(row)s stands in", parameter=parameter, row=row.id)
+                          "the natural-forest row %(row)s stands in", parameter=PARAMETER_NAMES[parameter], row=row.id)
                 return row
     raise _error(field_name, "sink.no_default", "no IPCC default %(parameter)s for %(species)s, %(origin)s, in "
                  "zone %(zone)s; give a measured value or choose another zone or group",
-                 parameter=parameter, species=plot.species_group, origin=plot.origin, zone=zone)
+                 parameter=PARAMETER_NAMES[parameter], species=plot.species_group, origin=plot.origin,
+                 zone=ZONE_NAMES[zone])
 
 
 def _note(notes: list, code: str, template: str, **params) -> None:
@@ -359,8 +376,11 @@ def estimate_sinks(plots: Sequence[SinkPlot], library: SinkLibrary, options: Sin
         try:
             zone = _check(plot)
             if plot.climate_zone is None:
+                region = find_province(plot.province or "")
+                province = Name(region.name_en, region.short_zh) if region else plot.province
                 _note(notes, "sink.zone_suggested", "climate zone %(zone)s suggested for %(province)s by the "
-                      "service (its own reading of the zone map, not a source)", zone=zone, province=plot.province)
+                      "service (its own reading of the zone map, not a source)", zone=ZONE_NAMES[zone],
+                      province=province)
             build = _volume_lines if plot.method == "volume" else _growth_lines
             estimates.append(build(index, plot, zone, library, notes))
         except CalculationError as error:
