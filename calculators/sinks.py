@@ -246,9 +246,9 @@ def _area_ha(plot: SinkPlot) -> Fraction:
 
 
 def _pick(library: SinkLibrary, parameter: str, *, zone: str, plot: SinkPlot, field_name: str,
-          variable: str | None = None, value: Fraction | None = None, notes: list) -> SinkParameter:
+          variable: str | None = None, value: Fraction | None = None, notes: dict) -> SinkParameter:
     """The best-ranked row whose condition holds; a planted stand falls back to its zone's natural rows."""
-    for origin in (plot.origin, "natural") if plot.origin == "planted" else (plot.origin,):
+    for origin in _ORIGIN_ORDER[plot.origin]:
         for row in library.candidates(parameter, climate_zone=zone, origin=origin, species_group=plot.species_group):
             if row.condition is None or (row.condition.variable == variable and value is not None
                                          and row.condition.holds(Decimal(value.numerator) / value.denominator)):
@@ -262,10 +262,14 @@ def _pick(library: SinkLibrary, parameter: str, *, zone: str, plot: SinkPlot, fi
                  zone=ZONE_NAMES[zone])
 
 
-def _note(notes: list, code: str, template: str, **params) -> None:
-    message = Message(code, template, **params)
-    if all(str(n) != str(message) for n in notes):
-        notes.append(message)
+_ORIGIN_ORDER = {"planted": ("planted", "natural"), "natural": ("natural",)}
+
+
+def _note(notes: dict, code: str, template: str, **params) -> None:
+    """Each note once: `notes` maps (code, parameters) to the message, in the order first written."""
+    key = (code, *(str(value) for value in params.values()))
+    if key not in notes:
+        notes[key] = Message(code, template, **params)
 
 
 def _param(name: str, row: SinkParameter | None, given: Decimal | None = None) -> Parameter:
@@ -274,10 +278,11 @@ def _param(name: str, row: SinkParameter | None, given: Decimal | None = None) -
     return Parameter(name, row.value, row.id, row.source_ref)
 
 
-def _growth_lines(index: int, plot: SinkPlot, zone: str, library: SinkLibrary, notes: list) -> PlotEstimate:
+def _growth_lines(index: int, plot: SinkPlot, zone: str, library: SinkLibrary, notes: dict) -> PlotEstimate:
     area = _area_ha(plot)
     cf_row = _pick(library, "carbon_fraction", zone=zone, plot=plot, field_name="climate_zone", notes=notes)
     cf = Fraction(cf_row.value)
+    scale = area * cf * CO2_PER_C  # A × CF × 44/12, the same every year
     growth_parameter = "growth_plantation" if plot.origin == "planted" else "growth_natural"
     estimate = PlotEstimate(index, plot.name, area, zone, "growth", plot.crediting_years)
 
@@ -300,8 +305,8 @@ def _growth_lines(index: int, plot: SinkPlot, zone: str, library: SinkLibrary, n
                           variable="agb", value=agb, notes=notes)
             ratio, r_param = Fraction(r_row.value), _param("R", r_row)
         cf_param = _param("CF", cf_row)
-        above = _round(area * growth * cf * CO2_PER_C)
-        below = _round(area * growth * ratio * cf * CO2_PER_C)
+        above = _round(scale * growth)
+        below = _round(scale * growth * ratio)
         estimate.lines.append(SinkLine(index, year, "above_ground", age, above, (g_param, cf_param),
                                        "A × G_above × CF × 44/12"))
         estimate.lines.append(SinkLine(index, year, "below_ground", age, below, (g_param, r_param, cf_param),
@@ -312,7 +317,7 @@ def _growth_lines(index: int, plot: SinkPlot, zone: str, library: SinkLibrary, n
     return estimate
 
 
-def _stock(area: Fraction, volume: Decimal, plot: SinkPlot, zone: str, library: SinkLibrary, notes: list,
+def _stock(area: Fraction, volume: Decimal, plot: SinkPlot, zone: str, library: SinkLibrary, notes: dict,
            field_name: str) -> tuple[Fraction, Fraction, tuple[Parameter, ...], tuple[Parameter, ...]]:
     cf_row = _pick(library, "carbon_fraction", zone=zone, plot=plot, field_name="climate_zone", notes=notes)
     bcef_row = _pick(library, "bcef_s", zone=zone, plot=plot, field_name=field_name, variable="gs",
@@ -332,7 +337,7 @@ def _stock(area: Fraction, volume: Decimal, plot: SinkPlot, zone: str, library: 
             (v_param, _param("BCEF_S", bcef_row), r_param, _param("CF", cf_row)))
 
 
-def _volume_lines(index: int, plot: SinkPlot, zone: str, library: SinkLibrary, notes: list) -> PlotEstimate:
+def _volume_lines(index: int, plot: SinkPlot, zone: str, library: SinkLibrary, notes: dict) -> PlotEstimate:
     area = _area_ha(plot)
     estimate = PlotEstimate(index, plot.name, area, zone, "volume", plot.crediting_years)
     start = _stock(area, plot.growing_stock_start, plot, zone, library, notes, "growing_stock_start")
@@ -368,8 +373,9 @@ def estimate_sinks(plots: Sequence[SinkPlot], library: SinkLibrary, options: Sin
         if not value.is_finite() or not 0 <= value < MAX_PERCENT:
             raise _error(name, "sink.out_of_range", "%(value)s is outside %(min)s–%(max)s", value=str(value),
                          min="0", max="99.99")
-    notes: list[Message] = [Message("sink.ex_ante", "an ex-ante IPCC Tier 1 estimate of biomass removals, before "
-                                    "any monitoring: not a CCER-14-001-V01 quantity and not a credit")]
+    notes: dict[tuple, Message] = {}
+    _note(notes, "sink.ex_ante", "an ex-ante IPCC Tier 1 estimate of biomass removals, before any monitoring: not "
+          "a CCER-14-001-V01 quantity and not a credit")
     warnings: list[Message] = []
     estimates = []
     for index, plot in enumerate(plots):
@@ -410,7 +416,7 @@ def estimate_sinks(plots: Sequence[SinkPlot], library: SinkLibrary, options: Sin
     return SinkEstimate(
         plots=estimates, gross_t=gross, uncertainty_t=uncertainty, buffer_t=buffer, net_t=net,
         net_credits=max(int(net), 0), cumulative_t=cumulative, mean_t_per_ha_yr=mean, area_ha=_round(area, 4),
-        notes=notes, warnings=warnings, valuation=_valuation(net, options, library),
+        notes=list(notes.values()), warnings=warnings, valuation=_valuation(net, options, library),
         library_version=library.version, library_hash=library.content_hash,
         uncertainty_discount_pct=options.uncertainty_discount_pct, risk_buffer_pct=options.risk_buffer_pct)
 

@@ -142,13 +142,20 @@ class SinkLibrary:
     def __post_init__(self) -> None:
         for name in ("parameters", "inclusion", "prices"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        # The same few stands are asked for over and over (every year of every plot): remember the answers.
+        object.__setattr__(self, "_candidates", {})
 
     def candidates(self, parameter: str, *, climate_zone: str, origin: str,
                    species_group: str) -> tuple[SinkParameter, ...]:
         """The rows of `parameter` for this stand, best rank first (conditions not yet applied)."""
+        key = (parameter, climate_zone, origin, species_group)
+        known = self._candidates.get(key)
+        if known is not None:
+            return known
         rows = [p for p in self.parameters.values() if p.parameter == parameter
                 and p.applies_to(climate_zone=climate_zone, origin=origin, species_group=species_group)]
-        return tuple(sorted(rows, key=lambda p: (p.rank, p.id)))
+        self._candidates[key] = found = tuple(sorted(rows, key=lambda p: (p.rank, p.id)))
+        return found
 
     def rule(self, rule_id: str) -> InclusionRule:
         return self.inclusion[rule_id]
