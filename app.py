@@ -158,9 +158,10 @@ def register_blueprints(app: Flask) -> None:
     from ledger.views import bp as ledger_bp
     from meetings.attendee import bp as attendee_bp
     from meetings.views import bp as meetings_bp
+    from sinks.views import bp as sinks_bp
 
     for blueprint in (core_bp, accounts_bp, factorsets_bp, footprints_bp, meetings_bp, attendee_bp, ledger_bp,
-                      ledger_log_bp, certificates_bp, jobs_bp):
+                      ledger_log_bp, certificates_bp, jobs_bp, sinks_bp):
         app.register_blueprint(blueprint)
 
 
@@ -174,6 +175,7 @@ def register_api(app: Flask):
     from api.ledger import blp as ledger_api
     from api.ledger_proofs import blp as ledger_proofs_api
     from api.meetings import blp as meetings_api
+    from api.sinks import blp as sinks_api
 
     api = make_api()
     api.init_app(app)
@@ -182,7 +184,7 @@ def register_api(app: Flask):
 
     api.register_converter(NumberConverter, number_parameter)
     for blueprint in (factors_api, footprints_api, accounts_api, meetings_api, ledger_api, ledger_proofs_api,
-                      certificates_api):
+                      certificates_api, sinks_api):
         api.register_blueprint(blueprint)
         # The API authenticates with API keys, never with the session cookie, so CSRF does not apply.
         csrf.exempt(blueprint)
@@ -226,6 +228,8 @@ def _rate_limited_endpoints(settings: Settings) -> dict[str, str]:
         "certificates.citizen_keep": settings.public_rate_limit,
         "certificates.citizen": settings.public_rate_limit,
         "api_certificates.Certificate": settings.public_rate_limit,
+        "api_sinks.SinkEstimate": settings.public_rate_limit,
+        "sinks.estimator": settings.public_rate_limit,
     }
 
 
@@ -337,8 +341,9 @@ def register_cli(app: Flask) -> None:
     from demo import demo_cli
     from factorsets.cli import factors_cli
     from ledger.cli import ledger_cli
+    from sinks.cli import sinks_cli
 
-    for group in (orgs_cli, users_cli, keys_cli, factors_cli, demo_cli, ledger_cli, certificates_cli):
+    for group in (orgs_cli, users_cli, keys_cli, factors_cli, demo_cli, ledger_cli, certificates_cli, sinks_cli):
         app.cli.add_command(group)
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from bench.common import RESULTS
 
-BENCHMARKS = ["bench_calculators", "bench_api_footprints", "bench_meetings", "bench_ledger_log", "bench_certificates"]
+BENCHMARKS = ["bench_calculators", "bench_api_footprints", "bench_meetings", "bench_ledger_log", "bench_certificates",
+              "bench_sinks"]
 
 
 def main(argv: list[str]) -> int:
