@@ -84,14 +84,14 @@ class ExactDecimal(TypeDecorator):
 
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
-        _create_private_file(make_url(url).database)
+        create_private_file(make_url(url).database)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _create_private_file(path: str | None) -> None:
+def create_private_file(path: str | None) -> None:
     """Create a SQLite file readable by its owner only (mode 0600) before SQLite creates it with the umask's.
 
     The file holds password hashes and attendees' answers; SQLite gives its -wal and -shm files the same mode.

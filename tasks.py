@@ -21,7 +21,7 @@ from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
 from sqlmodel import Session
 
-from db import Database, make_engine
+from db import Database, create_private_file, make_engine
 from errors import ValidationError
 from jobs import service
 from jobs.models import Job, JobState
@@ -42,7 +42,8 @@ PROGRESS_INTERVAL_S = 0.5  # a running job writes its progress at most this ofte
 def storage_options(redis_url: str, instance_dir: Path) -> dict:
     if redis_url:
         return {"storage_class": RedisStorage, "url": redis_url}
-    instance_dir.mkdir(parents=True, exist_ok=True)
+    # Created readable by its owner only, as the main database is: the queue holds jobs' parameters.
+    create_private_file(str(instance_dir / TASKS_FILE))
     return {"storage_class": SqliteStorage, "filename": str(instance_dir / TASKS_FILE)}
 
 

@@ -31,6 +31,18 @@ API_TAGS = {
                            _l("Meetings of the organisation that owns the API key: creating them, their attendee "
                               "responses and their footprint snapshots. Another organisation's meeting is not "
                               "found (404).")),
+    "api_ledger": ApiTag(_l("Offset ledger"),
+                         _l("Carbon-sink credit projects, blocks and holdings, and retirements against footprints. "
+                            "The public list of retirements needs no API key.")),
+    "api_ledger_proofs": ApiTag(_l("Ledger proofs"),
+                                _l("The transparency log: entries, inclusion proofs and consistency proofs (RFC "
+                                   "6962), each with a signed checkpoint. No API key needed.")),
+    "api_certificates": ApiTag(_l("Certificates"),
+                               _l("A certificate's signed credential (W3C Verifiable Credential) and its status. No "
+                                  "API key needed.")),
+    "api_sinks": ApiTag(_l("Forestry sink estimates"),
+                        _l("Ex-ante IPCC Tier 1 estimates of a forest's carbon removals. Nothing is stored and no "
+                           "API key is needed.")),
 }
 
 
