@@ -76,13 +76,22 @@ class StrictSchema(ma.Schema):
         if not self.check_calendar:
             return
         errors = {}
-        for name, field in self.fields.items():
-            value = data.get(field.attribute or name)
-            if isinstance(field, ma.fields.Date | ma.fields.DateTime) and value is not None \
-                    and not MIN_YEAR <= value.year <= MAX_YEAR:
-                errors[field.data_key or name] = [f"must be in the years {MIN_YEAR} to {MAX_YEAR}"]
+        for attribute, key in self._calendar_fields():
+            value = data.get(attribute)
+            if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+                errors[key] = [f"must be in the years {MIN_YEAR} to {MAX_YEAR}"]
         if errors:
             raise ma.ValidationError(errors)
+
+    def _calendar_fields(self) -> tuple[tuple[str, str], ...]:
+        """(attribute, data key) of this instance's date and time fields, found once: most schemas have none, and
+        a schema is loaded on every request (an instance's fields are fixed when it is built)."""
+        found = self.__dict__.get("_calendar_field_keys")
+        if found is None:
+            found = self.__dict__["_calendar_field_keys"] = tuple(
+                (field.attribute or name, field.data_key or name) for name, field in self.fields.items()
+                if isinstance(field, ma.fields.Date | ma.fields.DateTime))
+        return found
 
 
 class LegSchema(StrictSchema):

@@ -90,7 +90,8 @@ def answer_target(*, session: Session, token: str,
     """resolve_public_token for the submission path: the same states, five columns instead of an Event."""
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         return None, TokenState.unknown
-    row = session.execute(_answer_target_query(), {"token": token}).first()
+    # On the session's connection: a Core statement needs none of the ORM's per-execution work.
+    row = session.connection().execute(_answer_target_query(), {"token": token}).first()
     if row is None:
         return None, TokenState.unknown
     state, *columns = row

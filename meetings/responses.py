@@ -302,7 +302,8 @@ def _store(session: Session, event: Event | AnswerTarget, key: str, badge: Badge
     }
     try:
         with transaction(session):
-            response_id, created = session.execute(_upsert(session.get_bind().dialect.name), values).one()
+            connection = session.connection()  # a Core statement: none of the ORM's per-execution work
+            response_id, created = connection.execute(_upsert(connection.dialect.name), values).one()
             if badge is not None:
                 session.execute(update(BadgeCode).where(BadgeCode.id == badge.id, BadgeCode.used_at.is_(None))
                                 .values(used_at=now))
