@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import accounts.models  # noqa: F401
 import factorsets.models  # noqa: F401
+import inventory.models  # noqa: F401
 import ledger.models  # noqa: F401
 import meetings.models  # noqa: F401
 from db import make_engine
