@@ -155,12 +155,13 @@ def register_api(app: Flask):
     from api.docs import bp as docs_bp
     from api.factors import blp as factors_api
     from api.footprints import blp as footprints_api
+    from api.inventory import blp as inventory_api
     from api.meetings import blp as meetings_api
 
     api = make_api()
     api.init_app(app)
     api.spec.components.security_scheme("ApiKeyAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (factors_api, footprints_api, accounts_api, meetings_api):
+    for blueprint in (factors_api, footprints_api, accounts_api, meetings_api, inventory_api):
         api.register_blueprint(blueprint)
         # The API authenticates with API keys, never with the session cookie, so CSRF does not apply.
         csrf.exempt(blueprint)

@@ -90,6 +90,13 @@ class Settings:
     public_rate_limit: str = "120 per minute"
     log_requests: bool = True
     testing: bool = False
+    # Invitations and password resets: SMTP when a host is set, else .eml files under instance/mail/.
+    mail_smtp_host: str = ""
+    mail_smtp_port: int = 587
+    mail_smtp_user: str = ""
+    mail_smtp_password: str = field(default="", repr=False)
+    mail_smtp_starttls: bool = True
+    mail_from: str = "no-reply@tanzhong.local"
     instance_dir: Path = INSTANCE_DIR
     extra: dict = field(default_factory=dict)
 
@@ -114,6 +121,12 @@ class Settings:
             login_rate_limit=env.get("LOGIN_RATE_LIMIT", "10 per minute"),
             public_rate_limit=env.get("PUBLIC_RATE_LIMIT", "120 per minute"),
             log_requests=_bool(env.get("LOG_REQUESTS"), True),
+            mail_smtp_host=env.get("MAIL_SMTP_HOST", ""),
+            mail_smtp_port=_int(env.get("MAIL_SMTP_PORT"), 587, "MAIL_SMTP_PORT"),
+            mail_smtp_user=env.get("MAIL_SMTP_USER", ""),
+            mail_smtp_password=env.get("MAIL_SMTP_PASSWORD", ""),
+            mail_smtp_starttls=_bool(env.get("MAIL_SMTP_STARTTLS"), True),
+            mail_from=env.get("MAIL_FROM", "no-reply@tanzhong.local"),
             instance_dir=instance_dir,
         )
         values.update(overrides)

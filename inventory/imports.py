@@ -14,7 +14,7 @@ import io
 import json
 import pickle
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -201,11 +201,13 @@ def _actor(session: Session, organisation_id: int, user_id: int) -> Actor:
 
 def import_rows(session: Session, organisation_id: int, user_id: int | None,
                 rows: Iterable[tuple[int, Mapping]], *, actor: Actor | None = None, file_name: str | None = None,
-                factor_set: FactorSet | None = None, now: datetime | None = None) -> ImportResult:
+                factor_set: FactorSet | None = None, now: datetime | None = None,
+                before_commit: Callable[[Session, ImportResult], None] | None = None) -> ImportResult:
     """Check and compute every row, then write all of them in one transaction, or none (ImportRefused).
 
     `rows` are (row number, {field: value}) pairs, as rows_from_file gives them. The member `user_id` must be
-    allowed to log records in the organisation; a program passes its `actor` instead.
+    allowed to log records in the organisation; a program passes its `actor` instead. `before_commit` runs in
+    the import's transaction (the API keeps an idempotency key's result there).
     """
     actor = actor or _actor(session, organisation_id, user_id)
     actor.require("log")
@@ -256,7 +258,10 @@ def import_rows(session: Session, organisation_id: int, user_id: int | None,
             session.add(RecordHistory(organisation_id=organisation_id, action="import", user_id=actor.user_id,
                                       api_key_id=actor.api_key_id, at=now, after={
                                           "file": file_name, "records": count, "months": [first, last]}))
-    return ImportResult(count, (first, last))
+            result = ImportResult(count, (first, last))
+            if before_commit is not None:
+                before_commit(session, result)
+    return result
 
 
 # The bulk load: rows spooled in the database's own input format, then streamed in.

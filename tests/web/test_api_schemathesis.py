@@ -21,7 +21,7 @@ from tests.factories import event_dates, make_attendee_response, make_event, mak
 
 CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
-OPERATIONS = 11  # a new operation must be counted here, so that it is fuzzed too
+OPERATIONS = 17  # a new operation must be counted here, so that it is fuzzed too
 EXAMPLES = 40
 
 
