@@ -142,10 +142,11 @@ def register_blueprints(app: Flask) -> None:
     from core.views import bp as core_bp
     from factorsets.views import bp as factorsets_bp
     from footprints.views import bp as footprints_bp
+    from inventory.views import bp as inventory_bp
     from meetings.attendee import bp as attendee_bp
     from meetings.views import bp as meetings_bp
 
-    for blueprint in (core_bp, accounts_bp, factorsets_bp, footprints_bp, meetings_bp, attendee_bp):
+    for blueprint in (core_bp, accounts_bp, factorsets_bp, footprints_bp, meetings_bp, attendee_bp, inventory_bp):
         app.register_blueprint(blueprint)
 
 

@@ -32,6 +32,12 @@ class EntryText(ma.fields.String):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+def _area_within_range(value: Decimal) -> None:
+    # A plain function, not validate.Range: the OpenAPI type is a string, which has no minimum or maximum.
+    if not 0 <= value <= MAX_FLOOR_AREA or value.as_tuple().exponent < -4:
+        raise ma.ValidationError(f"a number from 0 to {MAX_FLOOR_AREA} with at most 4 decimal places")
+
+
 class FacilityCreateSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
@@ -44,7 +50,9 @@ class FacilityCreateSchema(ma.Schema):
                                                          "the grid factor"})
     facility_type = ma.fields.String(required=True, validate=validate.OneOf([t.value for t in FacilityType]))
     floor_area_m2 = ma.fields.Decimal(load_default=None, allow_none=True, as_string=True, allow_nan=False,
-                                      validate=validate.Range(min=0, max=MAX_FLOOR_AREA))
+                                      validate=_area_within_range, metadata={
+                                          "type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$",
+                                          "description": f"m², a decimal from 0 to {MAX_FLOOR_AREA}"})
     headcount = ma.fields.Integer(load_default=None, allow_none=True,
                                   validate=validate.Range(min=0, max=MAX_HEADCOUNT))
 
@@ -71,7 +79,7 @@ class FacilitySchema(ma.Schema):
     country = ma.fields.String()
     province = ma.fields.String(allow_none=True)
     facility_type = ma.fields.String()
-    floor_area_m2 = ma.fields.Decimal(as_string=True, allow_none=True)
+    floor_area_m2 = ma.fields.Decimal(as_string=True, allow_none=True, metadata={"type": "string"})
     headcount = ma.fields.Integer(allow_none=True)
 
 
@@ -110,10 +118,10 @@ class BulkResultSchema(ma.Schema):
 
 class ReportingYearSchema(ma.Schema):
     year = ma.fields.Integer()
-    revenue = ma.fields.Decimal(as_string=True, allow_none=True)
+    revenue = ma.fields.Decimal(as_string=True, allow_none=True, metadata={"type": "string"})
     revenue_currency = ma.fields.String()
     in_national_carbon_market = ma.fields.Boolean()
-    verified_emissions_t = ma.fields.Decimal(as_string=True, allow_none=True)
+    verified_emissions_t = ma.fields.Decimal(as_string=True, allow_none=True, metadata={"type": "string"})
     closed_at = ma.fields.DateTime(allow_none=True)
     neutralised_certificate = ma.fields.String(allow_none=True)
 
