@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.common import RESULTS
 
-BENCHMARKS = ["bench_calculators", "bench_api_footprints", "bench_meetings"]
+BENCHMARKS = ["bench_calculators", "bench_api_footprints", "bench_meetings", "bench_inventory"]
 
 
 def main(argv: list[str]) -> int:

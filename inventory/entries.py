@@ -173,7 +173,10 @@ def clean_entry(raw: Mapping[str, object], facilities: Mapping[str, Facility]) -
     `facilities` maps each facility's name (and its id, as text) to the facility of the acting organisation: a
     facility of another organisation is not in it and is named as unknown.
     """
-    text = {name: _text(raw.get(name)) for name in FIELD_NAMES}
+    text = dict.fromkeys(FIELD_NAMES, "")
+    for name, value in raw.items():
+        if name in text:
+            text[name] = value.strip() if type(value) is str else _text(value)
     problems: dict[str, tuple[str, str]] = {}
     values: dict = {}
     facility = facilities.get(text["facility"])

@@ -138,7 +138,11 @@ def _read_csv(data: bytes) -> tuple[list, Iterator[tuple[int, list]]]:
         except UnicodeDecodeError:
             raise ValidationError("the CSV file is neither UTF-8 nor GB18030 text",
                                   fields={"file": ["not UTF-8 or GB18030 text"]}) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    return _csv_rows(io.StringIO(text, newline=""))
+
+
+def _csv_rows(stream) -> tuple[list, Iterator[tuple[int, list]]]:
+    reader = csv.reader(stream)
     header = next(reader, None)
     if header is None:
         raise ValidationError("the file is empty", fields={"file": ["empty"]})
@@ -179,7 +183,15 @@ def _xlsx_cell(value: object) -> object:
 
 def rows_from_file(data: bytes, file_name: str) -> Iterator[tuple[int, dict]]:
     """(row number, {field: cell}) of every non-empty row; a bad header is refused before any row is read."""
-    header, rows = read_table(data, file_name)
+    return _mapped_rows(*read_table(data, file_name))
+
+
+def rows_from_csv_stream(stream) -> Iterator[tuple[int, dict]]:
+    """rows_from_file for a UTF-8 CSV text stream read as it goes (a large file kept on disk by a job)."""
+    return _mapped_rows(*_csv_rows(stream))
+
+
+def _mapped_rows(header: list, rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, dict]]:
     errors: list[RowError] = []
     fields = _mapped(header, errors)
     if errors:
@@ -282,25 +294,42 @@ def _copy_text(value: object) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _sqlite_value(value: object) -> object:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if hasattr(value, "value"):
-        return value.name  # SQLAlchemy keeps a non-native enum by its member's name
+def _decimal_text(value):
+    return None if value is None else format(value, "f")
+
+
+def _iso(value):
+    return None if value is None else value.isoformat()
+
+
+def _json(value):
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _enum_name(value):
+    return value.name  # SQLAlchemy keeps a non-native enum by its member's name
+
+
+def _same(value):
     return value
+
+
+_DECIMALS = {"quantity", "density_kg_per_l", "green_kwh", "distance_km", "kgco2e", "kgco2e_market"}
+_SQLITE_CONVERTERS = tuple(
+    _decimal_text if name in _DECIMALS else int if name in ("recycled", "round_trip")
+    else _iso if name in ("month", "entered_at", "validated_at") else _json if name == "line_items"
+    else _enum_name if name in ("kind", "data_source") else _same for name in COLUMNS)
+
+
+def _sqlite_row(row: tuple) -> tuple:
+    return tuple(convert(value) for convert, value in zip(_SQLITE_CONVERTERS, row, strict=True))
 
 
 def _spool(spool, batch: list[tuple], dialect: str) -> None:
     if dialect == "postgresql":
         spool.write("".join("\t".join(map(_copy_text, row)) + "\n" for row in batch).encode())
     else:
-        pickle.dump([tuple(map(_sqlite_value, row)) for row in batch], spool, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump([_sqlite_row(row) for row in batch], spool, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def bulk_load(session: Session, spool) -> None:
