@@ -118,3 +118,16 @@ def test_a_record_entered_alone_keeps_its_history_and_a_closed_year_needs_an_adm
     with pytest.raises(ImportRefused) as refused:
         import_rows(session, organisation.id, staff.id, rows_from_file(as_csv([row]), "late.csv"), now=NOW)
     assert refused.value.errors[0].reason == "the year 2025 is closed"
+
+
+def test_the_record_history_refuses_to_be_changed_or_deleted(session, org):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    organisation, staff = org
+    records.create_record(session=session, actor=Actor.member(organisation.id, staff.id, "staff"),
+                          values=year_rows(2025)[0], now=NOW)
+    for statement in ("UPDATE record_history SET reason = 'rewritten'", "DELETE FROM record_history"):
+        with pytest.raises(DatabaseError, match="append-only"), session.begin_nested():
+            session.execute(text(statement))
+    assert [h.reason for h in session.exec(select(RecordHistory)).all()] == [None]
