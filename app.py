@@ -153,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     from core.views import bp as core_bp
     from factorsets.views import bp as factorsets_bp
     from footprints.views import bp as footprints_bp
+    from inventory.views import bp as inventory_bp
     from jobs.views import bp as jobs_bp
     from ledger.log_views import bp as ledger_log_bp
     from ledger.views import bp as ledger_bp
@@ -161,7 +162,7 @@ def register_blueprints(app: Flask) -> None:
     from sinks.views import bp as sinks_bp
 
     for blueprint in (core_bp, accounts_bp, factorsets_bp, footprints_bp, meetings_bp, attendee_bp, ledger_bp,
-                      ledger_log_bp, certificates_bp, jobs_bp, sinks_bp):
+                      ledger_log_bp, certificates_bp, jobs_bp, sinks_bp, inventory_bp):
         app.register_blueprint(blueprint)
 
 
@@ -172,6 +173,7 @@ def register_api(app: Flask):
     from api.docs import bp as docs_bp
     from api.factors import blp as factors_api
     from api.footprints import blp as footprints_api
+    from api.inventory import blp as inventory_api
     from api.ledger import blp as ledger_api
     from api.ledger_proofs import blp as ledger_proofs_api
     from api.meetings import blp as meetings_api
@@ -184,7 +186,7 @@ def register_api(app: Flask):
 
     api.register_converter(NumberConverter, number_parameter)
     for blueprint in (factors_api, footprints_api, accounts_api, meetings_api, ledger_api, ledger_proofs_api,
-                      certificates_api, sinks_api):
+                      certificates_api, sinks_api, inventory_api):
         api.register_blueprint(blueprint)
         # The API authenticates with API keys, never with the session cookie, so CSRF does not apply.
         csrf.exempt(blueprint)

@@ -128,6 +128,13 @@ class Settings:
     # Run background jobs inline, in the process that enqueues them (tests); otherwise a consumer runs them.
     tasks_immediate: bool = False
     testing: bool = False
+    # Invitations and password resets: SMTP when a host is set, else .eml files under instance/mail/.
+    mail_smtp_host: str = ""
+    mail_smtp_port: int = 587
+    mail_smtp_user: str = ""
+    mail_smtp_password: str = field(default="", repr=False)
+    mail_smtp_starttls: bool = True
+    mail_from: str = "no-reply@tanzhong.local"
     instance_dir: Path = INSTANCE_DIR
     extra: dict = field(default_factory=dict)
 
@@ -157,6 +164,12 @@ class Settings:
             platform_org_slug=env.get("PLATFORM_ORG_SLUG", "platform"),
             citizen_price_per_tonne_cny=env.get("CITIZEN_PRICE_PER_TONNE_CNY", "0").strip() or "0",
             tasks_immediate=_bool(env.get("TASKS_IMMEDIATE"), False),
+            mail_smtp_host=env.get("MAIL_SMTP_HOST", ""),
+            mail_smtp_port=_int(env.get("MAIL_SMTP_PORT"), 587, "MAIL_SMTP_PORT"),
+            mail_smtp_user=env.get("MAIL_SMTP_USER", ""),
+            mail_smtp_password=env.get("MAIL_SMTP_PASSWORD", ""),
+            mail_smtp_starttls=_bool(env.get("MAIL_SMTP_STARTTLS"), True),
+            mail_from=env.get("MAIL_FROM", "no-reply@tanzhong.local"),
             instance_dir=instance_dir,
         )
         values.update(overrides)

@@ -43,6 +43,9 @@ API_TAGS = {
     "api_sinks": ApiTag(_l("Forestry sink estimates"),
                         _l("Ex-ante IPCC Tier 1 estimates of a forest's carbon removals. Nothing is stored and no "
                            "API key is needed.")),
+    "api_inventory": ApiTag(_l("Enterprise inventory"),
+                            _l("The organisation's facilities, monthly activity records (in bulk, all or nothing) "
+                               "and yearly reports by scope; closing a year. Needs an API key.")),
 }
 
 

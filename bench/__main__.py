@@ -10,7 +10,7 @@ from pathlib import Path
 from bench.common import RESULTS
 
 BENCHMARKS = ["bench_calculators", "bench_api_footprints", "bench_meetings", "bench_ledger_log", "bench_certificates",
-              "bench_sinks"]
+              "bench_sinks", "bench_inventory"]
 
 
 def main(argv: list[str]) -> int:

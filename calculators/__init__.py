@@ -13,6 +13,7 @@ from calculators.enterprise import (
     PurchasedGoodsSpend,
     RefrigerantLeak,
     WasteDisposal,
+    WaterUse,
     enterprise_footprint,
 )
 from calculators.event import (
@@ -78,6 +79,7 @@ __all__ = [
     "UnknownPlaceError",
     "VenueEstimate",
     "WasteDisposal",
+    "WaterUse",
     "annual_lifestyle_estimate",
     "convert",
     "enterprise_footprint",

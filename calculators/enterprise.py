@@ -21,6 +21,8 @@ Choices (also written into the line items):
   Protocol reports it outside the scopes, so it is a memo item, not in the total.
 - Purchased heat uses the 0.11 tCO2/GJ default; no contractual instrument exists for it, so the market-based
   figure repeats it.
+- Water: supply is Scope 3 category 1 (a purchased good) and its treatment category 5 (waste generated in
+  operations), by the DESNZ rows per cubic metre; both are ISO 14064-1 category 4.
 - Scope 3 category 1 by spend is refused: no spend-based factor is published in the factor set. Category 1 by
   mass (paper bought) uses the DESNZ material rows.
 """
@@ -135,6 +137,17 @@ class WasteDisposal:
 
 
 @dataclass(frozen=True)
+class WaterUse:
+    """Water bought (`supply`) or sent to treatment (`treatment`), by volume."""
+
+    use: str
+    quantity: Decimal
+    unit: str = "m3"
+    facility: str = ""
+    month: str = ""
+
+
+@dataclass(frozen=True)
 class BusinessTravel:
     leg: Leg
     facility: str = ""
@@ -170,7 +183,7 @@ class PurchasedGoodsSpend:
     month: str = ""
 
 
-Record = (ElectricityUse | FuelUse | HeatPurchase | RefrigerantLeak | MaterialUse | WasteDisposal
+Record = (ElectricityUse | FuelUse | HeatPurchase | RefrigerantLeak | MaterialUse | WasteDisposal | WaterUse
           | BusinessTravel | BusinessLodging | Commuting | PurchasedGoodsSpend)
 
 
@@ -443,6 +456,21 @@ def waste_item(factor_set: FactorSet, waste: str, treatment: str, quantity: obje
                        notes=("DESNZ waste disposal factor, per tonne",))
 
 
+WATER_USES = ("supply", "treatment")
+_WATER_ALIASES = {"供水": "supply", "用水": "supply", "污水处理": "treatment", "wastewater": "treatment"}
+
+
+def water_item(factor_set: FactorSet, use: str, quantity: object, unit: str = "m3") -> LineItem:
+    """Water supplied or treated, per cubic metre (DESNZ)."""
+    name = _WATER_ALIASES.get(use.strip().casefold(), use.strip().casefold())
+    if name not in WATER_USES:
+        raise CalculationError("use", f"unknown water use {use!r} (known: {', '.join(WATER_USES)})")
+    m3 = _in_unit(quantity, unit, "m3")
+    factor = factor_set.get(f"water.{name}.m3")
+    return factor_item(factor, m3, factor.label_en, factor.label_zh,
+                       notes=(f"DESNZ water {name} factor, per cubic metre",))
+
+
 def _in_unit(quantity: object, unit: str, target: str) -> Decimal:
     return convert(to_decimal(quantity, "quantity"), unit, target)
 
@@ -459,6 +487,7 @@ _HEAT_LOCATION = ("2-location", "2 Purchased heat", 2)
 _HEAT_MARKET = ("2-market", "2 Purchased heat", 2)
 _CAT1 = ("3", "3.1 Purchased goods and services", 4)
 _CAT5 = ("3", "3.5 Waste generated in operations", 4)
+_WATER_CATEGORIES = {"supply": _CAT1, "treatment": _CAT5}
 _CAT6 = ("3", "3.6 Business travel", 3)
 _CAT6_HOTEL = ("3", "3.6 Business travel (hotel stays)", 4)
 _CAT7 = ("3", "3.7 Employee commuting", 3)
@@ -519,6 +548,9 @@ def _record_items(record: Record, factor_set: FactorSet, options: EnterpriseOpti
     elif isinstance(record, WasteDisposal):
         item = waste_item(factor_set, record.waste, record.treatment, record.quantity, record.unit)
         yield _scoped(item, _CAT5, record), True
+    elif isinstance(record, WaterUse):
+        item = water_item(factor_set, record.use, record.quantity, record.unit)
+        yield _scoped(item, _WATER_CATEGORIES[item.factor_id.split(".")[1]], record), True
     elif isinstance(record, BusinessTravel):
         yield _scoped(_leg(record.leg, factor_set, options), _CAT6, record), True
     elif isinstance(record, BusinessLodging):

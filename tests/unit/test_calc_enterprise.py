@@ -190,3 +190,18 @@ def test_an_unknown_airport_in_business_travel_names_the_record_and_the_leg():
     with pytest.raises(UnknownPlaceError) as caught:
         _inventory(BusinessTravel(Leg(mode="flight", origin="PEK", destination="XQQ"), **SITE))
     assert caught.value.field == "records[0].leg.to"
+
+
+def test_water_supply_is_category_1_and_its_treatment_category_5_by_the_cubic_metre():
+    from calculators.enterprise import WaterUse
+
+    footprint = _inventory(WaterUse("supply", Decimal(2), "ML", **SITE), WaterUse("污水处理", Decimal(50), **SITE))
+    supply, treatment = footprint.items
+    assert supply.factor_id == "water.supply.m3" and supply.quantity == Decimal(2000)
+    assert supply.kgco2e == Decimal(2000) * FS.get("water.supply.m3").kgco2e_per_unit
+    assert supply.ghg_category == "3.1 Purchased goods and services" and supply.iso_category == 4
+    assert treatment.ghg_category == "3.5 Waste generated in operations"
+    assert treatment.kgco2e == Decimal(50) * Decimal("0.18574")
+    with pytest.raises(CalculationError) as error:
+        _inventory(WaterUse("rain", Decimal(1), **SITE))
+    assert error.value.field == "records[0].use"

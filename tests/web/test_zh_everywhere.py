@@ -94,6 +94,14 @@ SKIPPED_ENDPOINTS = {
     "certificates.key_json": "the issuer's DID document (JSON)",
     "jobs.progress": "JSON for the progress bar",
     "jobs.download": "a file",
+    "api_inventory.FacilityById": "JSON API, needs an API key",
+    "api_inventory.Report": "JSON API, needs an API key",
+    "api_inventory.Facilities": "JSON API, needs an API key",
+    "inventory.template_file": "a CSV or XLSX file",
+    "inventory.export_records": "a CSV or XLSX file",
+    "inventory.export_report": "a CSV or XLSX file",
+    "inventory.accept": "needs the token mailed with an invitation (tests/web/test_inventory_pages.py reads it)",
+    "inventory.reset_password": "needs the token mailed for a reset (tests/web/test_inventory_pages.py reads it)",
 }
 ROLES = [(email, password) for email, password, _name, _role in demo.DEMO_USERS]
 

@@ -1,0 +1,1 @@
+"""Enterprise greenhouse-gas inventory: facilities, monthly activity records, reports, import and export."""

@@ -1,0 +1,68 @@
+"""HTML forms of the inventory and onboarding pages; the entry's rules are inventory.entries', not repeated here."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, FileField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from accounts.models import Role
+from core.forms import Form
+from inventory.models import ActivityKind, DataSource
+
+KIND_LABELS = {
+    ActivityKind.electricity: _l("Electricity"), ActivityKind.fuel: _l("Fuel (boilers, generators)"),
+    ActivityKind.vehicle: _l("Company vehicles (fuel)"), ActivityKind.heat: _l("Purchased heat"),
+    ActivityKind.refrigerant: _l("Refrigerant top-up"), ActivityKind.business_travel: _l("Business travel"),
+    ActivityKind.business_lodging: _l("Business travel hotel nights"),
+    ActivityKind.commuting: _l("Employee commuting"), ActivityKind.waste: _l("Waste"),
+    ActivityKind.water: _l("Water"), ActivityKind.paper: _l("Paper"),
+    ActivityKind.purchased_goods_spend: _l("Purchases by spend"),
+}
+SOURCE_LABELS = {DataSource.metered: _l("Metered (A)"), DataSource.invoice: _l("Invoice (B)"),
+                 DataSource.survey: _l("Survey (C)"), DataSource.estimate: _l("Estimate (D)"),
+                 DataSource.default: _l("Default value (E)")}
+ROLE_LABELS = {Role.staff: _l("Staff (enters records)"), Role.auditor: _l("Auditor (reads, validates)"),
+               Role.organiser: _l("Organiser (meetings)"), Role.admin: _l("Admin")}
+
+
+class RecordForm(Form):
+    facility = SelectField(_l("Facility"), choices=[])
+    month = StringField(_l("Month (YYYY-MM)"), validators=[Length(max=10)])
+    kind = SelectField(_l("Activity"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()])
+    activity = StringField(_l("What (fuel, gas, travel mode...)"), validators=[Length(max=200)])
+    quantity = StringField(_l("Quantity"), validators=[Length(max=40)])
+    unit = StringField(_l("Unit"), validators=[Length(max=16)])
+    data_source = SelectField(_l("Source of the figure"),
+                              choices=[SelectChoice(s.value, label) for s, label in SOURCE_LABELS.items()])
+    green_kwh = StringField(_l("kWh covered by green certificates"), validators=[Length(max=40)])
+    instrument_type = StringField(_l("Instrument (gec, green_power_trade, ppa...)"), validators=[Length(max=32)])
+    certificate_id = StringField(_l("Certificate number"), validators=[Length(max=100)])
+    distance_km = StringField(_l("Distance (km, commuting)"), validators=[Length(max=40)])
+    treatment = StringField(_l("Waste treatment"), validators=[Length(max=32)])
+    evidence_note = StringField(_l("Evidence note"), validators=[Length(max=1000)])
+
+
+class ImportForm(Form):
+    file = FileField(_l("CSV or XLSX file"))
+
+
+class InviteForm(Form):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Role"), default=Role.staff.value,
+                       choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
+
+
+class AcceptForm(Form):
+    display_name = StringField(_l("Your name"), validators=[Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[Length(max=1024)])
+    confirm = PasswordField(_l("Password again"), validators=[EqualTo("password", message=_l("The passwords differ."))])
+
+
+class ForgotForm(Form):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetForm(Form):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(_l("Password again"), validators=[EqualTo("password", message=_l("The passwords differ."))])

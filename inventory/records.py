@@ -1,0 +1,225 @@
+"""Activity records: enter, change, delete and validate them, each change kept in the append-only history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from calculators.footprint import plain
+from db import transaction, utcnow
+from errors import Conflict, NotFound, ValidationError
+from factors import FactorSet, default_factor_set
+from inventory import periods
+from inventory.entries import FIELD_NAMES, EntryError, clean_entry, compute_entry
+from inventory.models import ActivityRecord, Facility, RecordHistory
+from inventory.rights import Actor
+
+MAX_PAGE_SIZE = 1000
+# The columns an entry sets (the rest are computed, or say who and when).
+ENTRY_COLUMNS = ("facility_id", "month", "kind", "activity", "quantity", "unit", "treatment", "recycled",
+                 "density_kg_per_l", "density_source", "green_kwh", "instrument_type", "certificate_id", "origin",
+                 "destination", "distance_km", "round_trip", "cabin", "rail_type", "car_fuel", "car_size",
+                 "occupancy", "currency", "data_source", "quality_grade", "evidence_note", "evidence_file")
+
+
+def facility_index(session: Session, organisation_id: int) -> dict[str, Facility]:
+    """The organisation's facilities by name and by id (as text): what an entry may name."""
+    index: dict[str, Facility] = {}
+    for facility in session.exec(select(Facility).where(Facility.organisation_id == organisation_id)):
+        index[facility.name] = facility
+        index[str(facility.id)] = facility
+    return index
+
+
+def entry_errors(error: EntryError) -> ValidationError:
+    """A ValidationError naming each bad field, its value and the reason (HTTP 422)."""
+    fields = {field: [f"{value!r}: {reason}" if value else reason] for field, (value, reason) in
+              error.problems.items()}
+    first, (value, reason) = next(iter(error.problems.items()))
+    return ValidationError(f"{first} {value!r}: {reason}" if value else f"{first}: {reason}", fields=fields)
+
+
+def record_values(values: Mapping, computed, *, organisation_id: int, entered_by_id: int | None,
+                  entered_at: datetime) -> dict:
+    """The stored columns of a cleaned and computed entry."""
+    row = {name: values.get(name) for name in ENTRY_COLUMNS}
+    row.update(organisation_id=organisation_id, entered_by_id=entered_by_id, entered_at=entered_at,
+               validated_by_id=None, validated_at=None, compensated_by_certificate=None,
+               factor_set=computed.factor_set, scope=computed.scope, ghg_category=computed.ghg_category,
+               iso_category=computed.iso_category, kgco2e=computed.kgco2e, kgco2e_market=computed.kgco2e_market,
+               line_items=computed.line_items)
+    return row
+
+
+def snapshot(record: ActivityRecord) -> dict:
+    """A record as JSON for the history: every column, Decimals as exact strings."""
+    out = {}
+    for name in ActivityRecord.model_fields:
+        value = getattr(record, name)
+        if isinstance(value, Decimal):
+            value = plain(value)
+        elif isinstance(value, date | datetime):
+            value = value.isoformat()
+        elif hasattr(value, "value"):
+            value = value.value
+        out[name] = value
+    return out
+
+
+def _history(session: Session, actor: Actor, action: str, record_id: int | None, before: dict | None,
+             after: dict | None, reason: str | None, at: datetime) -> None:
+    session.add(RecordHistory(organisation_id=actor.organisation_id, record_id=record_id, action=action,
+                              user_id=actor.user_id, api_key_id=actor.api_key_id, at=at, before=before,
+                              after=after, reason=reason))
+
+
+def _check_open(session: Session, actor: Actor, months: Iterable[date], reason: str | None) -> None:
+    """A closed year is changed only by an admin who gives a reason (which goes into the history)."""
+    for year in sorted({month.year for month in months}):
+        if periods.is_closed(session, actor.organisation_id, year):
+            if not actor.can("administer"):
+                raise Conflict(f"the year {year} is closed: only an admin may change it, with a reason",
+                               fields={"month": [f"{year} is closed"]}, code="year_closed")
+            if not (reason or "").strip():
+                raise ValidationError(f"the year {year} is closed: give the reason for this change",
+                                      fields={"reason": ["required to change a closed year"]})
+
+
+def _prepared(session: Session, actor: Actor, raw: Mapping, factor_set: FactorSet) -> tuple[dict, object]:
+    try:
+        values = clean_entry(raw, facility_index(session, actor.organisation_id))
+        return values, compute_entry(values, values["facility"], factor_set)
+    except EntryError as error:
+        raise entry_errors(error) from None
+
+
+def create_record(*, session: Session, actor: Actor, values: Mapping, reason: str | None = None,
+                  factor_set: FactorSet | None = None, now: datetime | None = None) -> ActivityRecord:
+    """Enter one record; its kg are computed now and kept with it."""
+    actor.require("log")
+    now = now or utcnow()
+    with transaction(session):
+        cleaned, computed = _prepared(session, actor, values, factor_set or default_factor_set())
+        _check_open(session, actor, [cleaned["month"]], reason)
+        record = ActivityRecord(**record_values(cleaned, computed, organisation_id=actor.organisation_id,
+                                                entered_by_id=actor.user_id, entered_at=now))
+        session.add(record)
+        session.flush()
+        _history(session, actor, "create", record.id, None, snapshot(record), reason, now)
+    return record
+
+
+def get_record(*, session: Session, actor: Actor, record_id: int) -> ActivityRecord:
+    actor.require("read")
+    record = session.exec(select(ActivityRecord).where(ActivityRecord.id == record_id,
+                                                       ActivityRecord.organisation_id == actor.organisation_id)
+                          ).first()
+    if record is None:
+        raise NotFound(f"no activity record {record_id} in this organisation")
+    return record
+
+
+def update_record(*, session: Session, actor: Actor, record_id: int, values: Mapping, reason: str | None = None,
+                  factor_set: FactorSet | None = None, now: datetime | None = None) -> ActivityRecord:
+    """Change a record's input; its kg are computed again. A validated record loses its validation."""
+    actor.require("log")
+    now = now or utcnow()
+    with transaction(session):
+        record = get_record(session=session, actor=actor, record_id=record_id)
+        if record.compensated_by_certificate:
+            raise Conflict(f"record {record_id} comes from meeting certificate {record.compensated_by_certificate}"
+                           " and is not edited here", code="compensated_line")
+        cleaned, computed = _prepared(session, actor, values, factor_set or default_factor_set())
+        _check_open(session, actor, [record.month, cleaned["month"]], reason)
+        before = snapshot(record)
+        row = record_values(cleaned, computed, organisation_id=actor.organisation_id,
+                            entered_by_id=record.entered_by_id, entered_at=record.entered_at)
+        for name, value in row.items():
+            setattr(record, name, value)
+        session.add(record)
+        session.flush()
+        _history(session, actor, "update", record.id, before, snapshot(record), reason, now)
+    return record
+
+
+def delete_record(*, session: Session, actor: Actor, record_id: int, reason: str | None = None,
+                  now: datetime | None = None) -> None:
+    actor.require("log")
+    now = now or utcnow()
+    with transaction(session):
+        record = get_record(session=session, actor=actor, record_id=record_id)
+        _check_open(session, actor, [record.month], reason)
+        _history(session, actor, "delete", record.id, snapshot(record), None, reason, now)
+        session.delete(record)
+
+
+def validate_records(*, session: Session, actor: Actor, record_ids: Iterable[int],
+                     now: datetime | None = None) -> int:
+    """Mark records validated by this admin or auditor; returns how many were newly validated."""
+    actor.require("validate")
+    now = now or utcnow()
+    ids = sorted(set(record_ids))
+    with transaction(session):
+        records = session.exec(select(ActivityRecord).where(
+            ActivityRecord.organisation_id == actor.organisation_id, ActivityRecord.id.in_(ids))).all()
+        missing = set(ids) - {r.id for r in records}
+        if missing:
+            raise NotFound(f"no activity record {min(missing)} in this organisation")
+        count = 0
+        for record in records:
+            if record.validated_at is None:
+                record.validated_at, record.validated_by_id = now, actor.user_id
+                session.add(record)
+                _history(session, actor, "validate", record.id, None,
+                         {"validated_at": now.isoformat(), "validated_by_id": actor.user_id}, None, now)
+                count += 1
+    return count
+
+
+def list_records(*, session: Session, actor: Actor, facility_id: int | None = None, month: date | None = None,
+                 year: int | None = None, offset: int = 0, limit: int = 100) -> tuple[list[ActivityRecord], int]:
+    """The organisation's records, newest month first, and how many there are in all."""
+    actor.require("read")
+    where = [ActivityRecord.organisation_id == actor.organisation_id]
+    if facility_id is not None:
+        where.append(ActivityRecord.facility_id == facility_id)
+    if month is not None:
+        where.append(ActivityRecord.month == month)
+    if year is not None:
+        where += [ActivityRecord.month >= date(year, 1, 1), ActivityRecord.month < date(year + 1, 1, 1)]
+    total = session.exec(select(func.count()).select_from(ActivityRecord).where(*where)).one()
+    rows = session.exec(select(ActivityRecord).where(*where)
+                        .order_by(ActivityRecord.month.desc(), ActivityRecord.id)
+                        .offset(offset).limit(min(limit, MAX_PAGE_SIZE))).all()
+    return list(rows), total
+
+
+def history(*, session: Session, actor: Actor, record_id: int | None = None, offset: int = 0,
+            limit: int = 100) -> list[RecordHistory]:
+    """Changes to the organisation's records, oldest first (all, or one record's)."""
+    actor.require("history")
+    query = select(RecordHistory).where(RecordHistory.organisation_id == actor.organisation_id)
+    if record_id is not None:
+        query = query.where(RecordHistory.record_id == record_id)
+    return list(session.exec(query.order_by(RecordHistory.id).offset(offset).limit(min(limit, MAX_PAGE_SIZE))))
+
+
+def entry_of(record: ActivityRecord, facility_name: str) -> dict:
+    """A stored record as entry text (what the form and the export show)."""
+    out = {}
+    for name in FIELD_NAMES:
+        value = facility_name if name == "facility" else getattr(record, name, None)
+        if name == "month":
+            value = record.month.strftime("%Y-%m")
+        elif isinstance(value, Decimal):
+            value = plain(value)
+        elif isinstance(value, bool):
+            value = "1" if value else "0"
+        elif hasattr(value, "value"):
+            value = value.value
+        out[name] = "" if value is None else str(value)
+    return out
