@@ -173,8 +173,7 @@ def meeting_credential(session: Session, *, signers: Signers, number: str, now: 
         EventFootprintSnapshot.event_id == event.id)).all() for r in retirements_for(session, SNAPSHOT, sid)]
     retirements += retirements_for(session, PoolKind.event_attendees.value, event.id)
     tree = shares.pool_tree(session, PoolKind.event_attendees, event.id)
-    extrapolation = document.get("extrapolation") or {}
-    interval = extrapolation.get("interval_kgco2e") or extrapolation.get("interval") or []
+    method = meeting_method(snapshot, document, offer)
     subject = {
         "name_zh": event.name_zh, "name_en": event.name_en,
         "organisation_zh": organisation.name_zh, "organisation_en": organisation.name_en,
@@ -190,10 +189,7 @@ def meeting_credential(session: Session, *, signers: Signers, number: str, now: 
                       for g, kg in (document.get("breakdown") or {}).items() if g in GROUP_LABELS],
         "total_tco2e": content.tonnes_text(snapshot.total_kgco2e),
         "required_tonnes": snapshot.credits_needed_t,
-        "method": {"factor_set": snapshot.factor_set, "respondents": snapshot.respondents,
-                   "attendance": snapshot.attendance,
-                   "interval_tco2e": [content.tonnes_text(Decimal(str(v))) for v in interval[:2]],
-                   "neutralisation_tco2e": content.tonnes_text(snapshot.neutralisation_kgco2e)},
+        "method": method,
         "credits": content.credits_of(session, retirements, signers.base_url),
         "parts": {"attendees_kg": f"{Decimal(shares.pool_grams(session, PoolKind.event_attendees, event.id)) / 1000}",
                   "attendees_count": tree.size, "attendee_tonnes": attendee_tonnes,
@@ -207,6 +203,41 @@ def meeting_credential(session: Session, *, signers: Signers, number: str, now: 
                               issuer=_issuer_block(signers, organisation), issued_at=now,
                               base_url=signers.base_url, claim=claim, claim_reasons=reasons, subject=subject,
                               extra=extra), claim.code
+
+
+def meeting_method(snapshot: EventFootprintSnapshot, document: dict, offer: NeutralisationOffer | None) -> dict:
+    """How the footprint was computed, in both languages: answers counted, the rest extrapolated, its interval."""
+    respondents, attendance = snapshot.respondents, snapshot.attendance
+    others = max(0, attendance - respondents)
+    share = f"{Decimal(respondents) * 100 / attendance:.0f}" if attendance else "0"
+    extrapolation = document.get("extrapolation") or {}
+    method = {"factor_set": snapshot.factor_set, "respondents": respondents, "attendance": attendance,
+              "neutralisation_tco2e": content.tonnes_text(snapshot.neutralisation_kgco2e), "interval_tco2e": []}
+    if extrapolation and others:
+        # The 90% interval of the total: the answers and the organiser's data as counted, the rest's interval.
+        rest = snapshot.total_kgco2e - Decimal(extrapolation["point_kgco2e"])
+        low, high = (rest + Decimal(extrapolation[k]) for k in ("low_kgco2e", "high_kgco2e"))
+        method["interval_tco2e"] = [content.tonnes_text(low), content.tonnes_text(high)]
+        method["zh"] = (f"按 {respondents} 位参会者的答复核算（答复率 {share}%），其余 {others} 位按共轭正态模型外推；"
+                        f"所需碳汇按 90% 区间上限计")
+        method["en"] = (f"{respondents} attendees' answers counted ({share}% answered); the other {others} "
+                        f"extrapolated with a conjugate-normal model; credits needed use its 90% interval's upper end")
+    else:
+        method["zh"] = f"按全部 {respondents} 位参会者的答复核算"
+        method["en"] = f"All {respondents} attendees' answers counted"
+    missing = [str(content.both(BOUNDARY_LABELS[c])["zh"]) for c in document.get("missing_inputs", ())
+               if c in BOUNDARY_LABELS]
+    missing_en = [content.both(BOUNDARY_LABELS[c])["en"] for c in document.get("missing_inputs", ())
+                  if c in BOUNDARY_LABELS]
+    method["data_quality_zh"] = (f"排放因子库 {snapshot.factor_set}，每项排放注明来源；"
+                                 + (f"主办方未填写：{'、'.join(missing)}" if missing else "主办方数据齐全"))
+    method["data_quality_en"] = (f"Factor set {snapshot.factor_set}, each line with its source; "
+                                 + (f"no organiser data for: {', '.join(missing_en)}" if missing_en
+                                    else "the organiser's data is complete"))
+    statement = offer.reduction_statement.strip() if offer else ""
+    method["reductions_zh"] = statement or "主办方未说明抵消前的减排措施"
+    method["reductions_en"] = statement or "The organiser stated no reductions made before offsetting"
+    return method
 
 
 # ---- people -----------------------------------------------------------------------------------------------------

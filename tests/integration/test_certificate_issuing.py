@@ -90,6 +90,10 @@ def test_two_attendees_then_the_organiser_give_one_meeting_certificate_covering_
     assert subject["parts"]["organiser_tonnes"] == required - attendee_tonnes
     assert sum(c["tonnes"] for c in subject["credits"]) == required
     assert subject["claim"]["code"] == "carbon_neutral", subject["missing"]
+    # The method names the answers counted and the 90% interval of the total, non-respondents extrapolated.
+    low, high = (Decimal(v) for v in subject["method"]["interval_tco2e"])
+    assert low <= Decimal(subject["total_tco2e"]) <= high and low < high
+    assert "38 位按共轭正态模型外推" in subject["method"]["zh"] and "2 attendees' answers" in subject["method"]["en"]
     verify(document, public_key=public_key_of_did(document["issuer"]["id"]))
     snapshot_retirements = session.exec(select(Retirement).where(Retirement.subject_kind == "event_snapshot")).all()
     assert [r.tonnes for r in snapshot_retirements] == [required - attendee_tonnes]  # one retirement, once
