@@ -21,7 +21,7 @@ from citizens.forms import SignUpForm
 from citizens.schemas import LowCarbonDaySchema
 from core.messages import render_text
 from db import get_session
-from errors import Conflict, NotFound, ValidationError, json_paths
+from errors import Conflict, PermissionDenied, ValidationError, json_paths
 from extensions import login_manager
 
 bp = Blueprint("citizens", __name__)
@@ -39,14 +39,14 @@ def _citizen_context():
 
 
 def citizen_required(view):
-    """Signed in with a citizen's carbon account; an organisation's member has none (404)."""
+    """Signed in with a citizen's carbon account; an organisation's member has none (403)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         if not _signed_in_citizen():
-            raise NotFound("this account has no personal carbon account")
+            raise PermissionDenied("this is an organisation's account, not a personal carbon account")
         return view(*args, **kwargs)
 
     return wrapper
@@ -80,6 +80,19 @@ def signup():
     return render_template("citizens/signup.html", form=form), status
 
 
+def _rule_label(rule) -> str:
+    value = f"{rule.value.normalize():f}"
+    return {
+        "walk.steps_per_point": _("Walking: %(v)s steps = 1 point", v=value),
+        "walk.daily_point_cap": _("Walking: at most %(v)s points a day", v=value),
+        "cycle.points_per_minute": _("Cycling: %(v)s points a minute", v=value),
+        "cycle.daily_point_cap": _("Cycling: at most %(v)s points a day", v=value),
+        "bus.points_per_trip": _("Bus: %(v)s points a trip", v=value),
+        "bus.avoided_g_per_pkm": _("Bus: %(v)s g CO2 avoided per passenger-km", v=value),
+        "metro.avoided_g_per_pkm": _("Metro: %(v)s g CO2 avoided per passenger-km", v=value),
+    }.get(rule.id, rule.id)
+
+
 def _dashboard(day_form: dict, day_errors: dict, import_problems: list, status: int = 200):
     session = get_session()
     summary = figures.summary(session, user_id=current_user.id)
@@ -88,6 +101,7 @@ def _dashboard(day_form: dict, day_errors: dict, import_problems: list, status: 
     return render_template("citizens/dashboard.html", summary=summary, chart=chart,
                            footprints=footprints_of_owner(session, current_user.id), day_form=day_form,
                            day_errors=day_errors, import_problems=import_problems, render_text=render_text,
+                           methodology=[(rule, _rule_label(rule)) for rule in summary.methodology],
                            max_upload_kb=MAX_UPLOAD_BYTES // 1024), status
 
 

@@ -92,7 +92,7 @@ def test_an_organisation_member_keeps_their_pages_and_has_no_carbon_account(clie
     assert login(client, member.email, DEFAULT_PASSWORD).status_code == 302
     assert client.get("/account").status_code == 200
     assert client.get("/events").status_code == 200
-    assert client.get("/citizen").status_code == 404
+    assert client.get("/citizen").status_code == 403
 
 
 def save(client, **values):
@@ -157,7 +157,8 @@ def test_a_bad_step_file_names_every_line_column_value_and_reason_and_imports_no
     assert refused.status_code == 422
     html = _text(refused)
     problems = re.findall(r'data-label="Line">(\d+)</td><td data-label="Column">(\w+)</td>'
-                          r'<td data-label="Value"><code>([^<]*)</code></td><td data-label="Reason">([^<]+)</td>', html)
+                          r'<td data-label="Cell value"><code>([^<]*)</code></td>'
+                          r'<td data-label="Reason">([^<]+)</td>', html)
     assert problems == [("3", "date", "2025-13-01", "not a date (2025-03-01)"),
                         ("4", "steps", "lots", "not a whole number of steps"),
                         ("5", "steps", "150000", "more than 100000 steps is not a possible day")]
