@@ -150,6 +150,7 @@ def register_url_converters(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from accounts.views import bp as accounts_bp
     from certificates.views import bp as certificates_bp
+    from citizens.views import bp as citizens_bp
     from core.views import bp as core_bp
     from factorsets.views import bp as factorsets_bp
     from footprints.views import bp as footprints_bp
@@ -162,7 +163,7 @@ def register_blueprints(app: Flask) -> None:
     from sinks.views import bp as sinks_bp
 
     for blueprint in (core_bp, accounts_bp, factorsets_bp, footprints_bp, meetings_bp, attendee_bp, ledger_bp,
-                      ledger_log_bp, certificates_bp, jobs_bp, sinks_bp, inventory_bp):
+                      ledger_log_bp, certificates_bp, jobs_bp, sinks_bp, inventory_bp, citizens_bp):
         app.register_blueprint(blueprint)
 
 
@@ -198,6 +199,7 @@ def register_api(app: Flask):
 def _rate_limited_endpoints(settings: Settings) -> dict[str, str]:
     return {
         "accounts.login": settings.login_rate_limit,
+        "citizens.signup": settings.login_rate_limit,
         "api_factors.Factors": settings.public_rate_limit,
         "api_footprints.PersonalFootprint": settings.public_rate_limit,
         "api_footprints.EventFootprint": settings.public_rate_limit,
@@ -247,7 +249,7 @@ def register_rate_limits(app: Flask, settings: Settings) -> None:
     for endpoint, limit in _rate_limited_endpoints(settings).items():
         view = app.view_functions[endpoint]
         # Only form submissions count toward the login limit; reading the page is free.
-        methods = ["POST"] if endpoint == "accounts.login" else None
+        methods = ["POST"] if endpoint in ("accounts.login", "citizens.signup") else None
         app.view_functions[endpoint] = limiter.limit(limit, methods=methods)(view)
     # Attendee submissions, per IP and per event (meetings/attendee.py says why those numbers).
     from meetings.attendee import rate_limits as attendee_rate_limits

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import wraps
 
 from flask import current_app, g, session
-from flask_login import UserMixin, current_user
+from flask_login import UserMixin, current_user, login_user
 
 from accounts import service
 from accounts.models import Role
@@ -39,6 +40,15 @@ def _load_user(user_id: str) -> SessionUser | None:
         session.clear()
         return None
     return SessionUser(user.id, user.email, user.display_name)
+
+
+def sign_in(user) -> None:
+    """Start a new browser session for `user`: nothing the browser held before is carried over."""
+    session.clear()
+    session.permanent = True  # the cookie ends with the session's absolute lifetime
+    login_user(SessionUser(user.id, user.email, user.display_name))
+    session[SESSION_VERSION_KEY] = user.session_version
+    session[SIGNED_IN_AT_KEY] = int(time.time())
 
 
 def organisation_required(right: str = "read"):

@@ -75,3 +75,25 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class LoginKind(enum.StrEnum):
+    """What a citizen signs in with (kept in `user.email`, the login column)."""
+
+    email = "email"
+    phone = "phone"  # a mainland mobile number, 11 digits starting with 1
+
+
+class Citizen(SQLModel, table=True):
+    """A person with a carbon account (碳账户) and no organisation: never a member, never past organisation_required.
+
+    The user row holds the login (an e-mail address, or the mobile number for `phone`) and a nickname; no real
+    name is asked for.
+    """
+
+    __tablename__ = "citizen"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    login_kind: LoginKind = Field(sa_column=Column(SAEnum(LoginKind, name="loginkind", native_enum=False, length=8),
+                                                   nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

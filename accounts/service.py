@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from accounts.models import ApiKey, ApiKeyRole, Membership, Organisation, Role, User
+from accounts.models import ApiKey, ApiKeyRole, Citizen, LoginKind, Membership, Organisation, Role, User
 from db import transaction, utcnow
 from errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationError
 
@@ -23,6 +23,10 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+# A mainland China mobile number: 11 digits starting with 1, written with or without +86 and separators.
+_PHONE = re.compile(r"^1\d{10}$")
+_PHONE_SEPARATORS = re.compile(r"[\s\-()]")
+MAX_NICKNAME = 40
 MIN_PASSWORD_LENGTH = 10
 API_KEY_PREFIX = "tzk_"
 # last_used_at is a day-to-day answer to "is this key still in use?": refreshing it at most once a minute
@@ -67,6 +71,31 @@ def normalise_email(email: str) -> str:
     if not _EMAIL.match(email) or len(email) > 254:
         raise ValidationError(f"'{email}' is not an e-mail address", fields={"email": ["not an e-mail address"]})
     return email
+
+
+def normalise_phone(phone: str) -> str:
+    """A mainland mobile number as 11 digits, or a ValidationError naming `login`."""
+    digits = _PHONE_SEPARATORS.sub("", phone or "")
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            digits = digits[len(prefix):]
+    if not _PHONE.match(digits):
+        raise ValidationError(f"'{phone}' is not a mainland mobile number (11 digits starting with 1)",
+                              fields={"login": ["not a mainland mobile number (11 digits starting with 1)"]},
+                              code="not_a_phone")
+    return digits
+
+
+def normalise_login(login: str) -> tuple[str, LoginKind]:
+    """What a person signs in with: an e-mail address (lower-cased) or a mainland mobile number (11 digits)."""
+    text = (login or "").strip()
+    if "@" in text:
+        try:
+            return normalise_email(text), LoginKind.email
+        except ValidationError:
+            raise ValidationError(f"'{text}' is not an e-mail address", fields={"login": ["not an e-mail address"]},
+                                  code="not_an_email") from None
+    return normalise_phone(text), LoginKind.phone
 
 
 def create_organisation(*, session: Session, slug: str, name_zh: str, name_en: str) -> Organisation:
@@ -123,8 +152,49 @@ def create_user(*, session: Session, email: str, password: str, display_name: st
     return user
 
 
+def create_citizen(*, session: Session, login: str, password: str, nickname: str = "") -> User:
+    """A citizen's carbon account: a login (e-mail or mobile number), a password, no organisation, no real name."""
+    identifier, kind = normalise_login(login)
+    _check_password(password)
+    nickname = (nickname or "").strip()
+    if len(nickname) > MAX_NICKNAME:
+        raise ValidationError(f"the nickname is longer than {MAX_NICKNAME} characters",
+                              fields={"nickname": [f"at most {MAX_NICKNAME} characters"]})
+    taken = Conflict(f"an account with the login '{identifier}' already exists", fields={"login": ["already exists"]},
+                     code="login_taken")
+    try:
+        with transaction(session):
+            if session.exec(select(User.id).where(User.email == identifier)).first() is not None:
+                raise taken
+            user = User(email=identifier, display_name=nickname or _masked(identifier, kind),
+                        password_hash=hash_password(password))
+            session.add(user)
+            session.flush()
+            session.add(Citizen(user_id=user.id, login_kind=kind))
+    except IntegrityError:
+        if session.exec(select(User.id).where(User.email == identifier)).first() is None:
+            raise
+        raise taken from None
+    return user
+
+
+def _masked(identifier: str, kind: LoginKind) -> str:
+    """A name to greet a citizen by who gave none: 138****5678, or the e-mail's first letter and domain."""
+    if kind == LoginKind.phone:
+        return f"{identifier[:3]}****{identifier[-4:]}"
+    local, _, domain = identifier.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def is_citizen(*, session: Session, user_id: int) -> bool:
+    return session.get(Citizen, user_id) is not None
+
+
 def add_member(*, session: Session, user_id: int, organisation_id: int, role: Role | str) -> Membership:
     role = _role(role)
+    if is_citizen(session=session, user_id=user_id):
+        # Tenant isolation: a citizen's account is personal and never sees an organisation's data.
+        raise Conflict("a citizen's carbon account cannot join an organisation", code="citizen_account")
     with transaction(session):
         existing = session.exec(
             select(Membership).where(Membership.user_id == user_id, Membership.organisation_id == organisation_id)
@@ -145,8 +215,12 @@ def _role(role: Role | str) -> Role:
 
 
 def authenticate(*, session: Session, email: str, password: str) -> User:
-    """The active user with this e-mail and password, or AuthenticationFailed (same message for both cases)."""
-    email = (email or "").strip().lower()
+    """The active user with this login (e-mail, or a citizen's mobile number) and password, or AuthenticationFailed
+    (same message for every case)."""
+    try:
+        email = normalise_login(email)[0]
+    except ValidationError:
+        email = (email or "").strip().lower()
     user = session.exec(select(User).where(User.email == email)).first()
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from accounts import service
 from accounts.access import (
     ORG_SESSION_KEY,
-    SESSION_VERSION_KEY,
-    SIGNED_IN_AT_KEY,
-    SessionUser,
     is_admin,
     organisation_required,
+    sign_in,
 )
 from accounts.forms import API_KEY_ROLE_LABELS, ApiKeyForm, ConfirmForm, LoginForm
 from core.urls import local_path
@@ -39,18 +35,15 @@ def login():
         try:
             user = service.authenticate(session=get_session(), email=form.email.data, password=form.password.data)
         except AuthenticationFailed:
-            form.password.errors.append(_("Wrong e-mail or password."))
+            form.password.errors.append(_("Wrong login or password."))
             status = 401
         else:
-            # A new session from nothing: whatever the browser held before signing in is not carried over.
-            session.clear()
-            session.permanent = True  # the cookie ends with the session's absolute lifetime
-            login_user(SessionUser(user.id, user.email, user.display_name))
-            session[SESSION_VERSION_KEY] = user.session_version
-            session[SIGNED_IN_AT_KEY] = int(time.time())
+            sign_in(user)
             memberships = service.memberships_of(session=get_session(), user_id=user.id)
             if memberships:
                 session[ORG_SESSION_KEY] = memberships[0][1].id
+            elif not local_path(form.next.data) and service.is_citizen(session=get_session(), user_id=user.id):
+                return redirect(url_for("citizens.dashboard"))
             return redirect(_safe_next(form.next.data))
     elif request.method == "POST":
         status = 422

@@ -174,6 +174,8 @@ class PersonalFootprint(SQLModel, table=True):
     factor_set: str = Field(max_length=32)
     footprint: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     total_kgco2e: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
+    # The citizen who kept it while signed in, whose dashboard lists it; None when kept anonymously.
+    owner_user_id: int | None = Field(default=None, foreign_key="user.id", index=True, ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 

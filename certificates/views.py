@@ -32,6 +32,7 @@ from flask_login import current_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from accounts.access import organisation_required
+from accounts.service import is_citizen
 from certificates import citizens, issuing, logos, offers, shares, status
 from certificates.claims import DEFAULT_RESPONSE_THRESHOLD, STANDARDS
 from certificates.keys import issuer_for
@@ -469,7 +470,9 @@ def citizen_keep():
     except ma.ValidationError as error:
         raise ValidationError("the calculator's inputs are not valid: calculate again",
                               fields=json_paths(error.messages)) from None
-    kept = citizens.keep_footprint(session=get_session(), footprint=footprint, request_data=data)
+    owner = current_user.id if current_user.is_authenticated and is_citizen(
+        session=get_session(), user_id=current_user.id) else None
+    kept = citizens.keep_footprint(session=get_session(), footprint=footprint, request_data=data, owner_user_id=owner)
     return redirect(url_for(".citizen", token=kept.public_token), 303)
 
 

@@ -3,7 +3,8 @@
 1. Every issued serial is in exactly one live block: live blocks of a namespace never overlap, each issuance
    has one root block of its quantity, each split block is tiled exactly by its parts, and a block has parts
    if and only if it is split.
-2. Per project and vintage: held + retired + invalidated = issued.
+2. Per project and vintage: held + retired + invalidated = issued (ex-ante blocks replaced by ex-post ones are
+   invalidated, ledger.ex_ante); placeholder serials of expected credits are only ever in ex-ante blocks.
 3. Each retired block belongs to one retirement, inside one of its parts; no serial is in two retirement
    parts; every retirement's parts sum to its tonnes, as do its live blocks.
 """
@@ -50,6 +51,9 @@ _CHECKS: list[tuple[str, str]] = [
      "retired block {0} lies in no part of retirement {1}"),
     ("""SELECT b.id FROM credit_block b WHERE b.status = 'retired' AND b.is_ex_ante ORDER BY b.id LIMIT 1""",
      "block {0} is ex-ante but retired"),
+    ("""SELECT b.id, b.serial_namespace FROM credit_block b
+        WHERE b.serial_namespace LIKE 'ex-ante:%' AND NOT b.is_ex_ante ORDER BY b.id LIMIT 1""",
+     "block {0} holds placeholder serials of {1} but is not ex-ante"),
     ("""SELECT retirement_id, serial_namespace, serial_start, prev_retirement FROM (
           SELECT rp.retirement_id, b.serial_namespace, rp.serial_start,
                  LAG(rp.serial_end) OVER w AS prev_end, LAG(rp.retirement_id) OVER w AS prev_retirement

@@ -21,7 +21,8 @@ from db import utcnow
 from ledger.models import LedgerHead, LogEntry
 
 GENESIS_HASH = "0" * 64
-ENTRY_KINDS = frozenset({"issuance", "transfer", "split", "retirement", "invalidation"})
+# ex_ante_replacement: ex-ante blocks invalidated and the ex-post blocks issued in their place (ledger.ex_ante).
+ENTRY_KINDS = frozenset({"issuance", "transfer", "split", "retirement", "invalidation", "ex_ante_replacement"})
 
 
 def json_safe(value: Any) -> Any:

@@ -7,11 +7,13 @@ from sqlmodel import SQLModel
 
 import accounts.models  # noqa: F401
 import certificates.models  # noqa: F401
+import citizens.models  # noqa: F401
 import factorsets.models  # noqa: F401
 import inventory.models  # noqa: F401
 import jobs.models  # noqa: F401
 import ledger.models  # noqa: F401
 import meetings.models  # noqa: F401
+import sinks.models  # noqa: F401
 from db import make_engine
 from settings import Settings
 

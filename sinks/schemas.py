@@ -168,3 +168,22 @@ class SinkEstimateSchema(ma.Schema):
     valuation = ma.fields.Nested(ValuationSchema, allow_none=True)
     library_version = ma.fields.String()
     library_hash = ma.fields.String()
+
+
+class ExAnteRegistrationSchema(ma.Schema):
+    """Registering an estimate's expected credits: which ledger project, and the calendar year of crediting year 1."""
+
+    project_id = ma.fields.Integer(required=True, strict=False, error_messages=NOT_AN_INTEGER,
+                                   validate=validate.Range(1, 2**31 - 1, error=_between(1, 2**31 - 1)))
+    first_year = _integer(1990, 2100, required=True)
+
+
+class ExPostReplacementSchema(ma.Schema):
+    """The ex-post block a registry issued in place of an estimate's ex-ante blocks (CCER: with its interval)."""
+
+    serial_text = ma.fields.String(required=True, validate=validate.Length(1, 300))
+    vintage = _integer(1990, 2100, load_default=None, allow_none=True)
+    serial_start = _integer(0, 2**63 - 1, load_default=None, allow_none=True)
+    serial_end = _integer(0, 2**63 - 1, load_default=None, allow_none=True)
+    quantity = _integer(1, 2**63 - 1, load_default=None, allow_none=True)
+    reason = ma.fields.String(load_default="", validate=validate.Length(max=300))

@@ -264,7 +264,30 @@ def _url_arguments(world) -> dict[str, dict]:
         "certificates.certificate": {"number": world["certificate"].number},
         "certificates.verify": {"number": world["certificate"].number},
         "certificates.citizen": {"token": _kept_footprint(world)},
+        "sinks.registration_detail": {"registration_id": _sink_registration(world).id},
     }
+
+
+SINK_ESTIMATE = {"go": "1", "area": "1500", "area_unit": "mu", "province": "CN-JX", "species_group": "other_conifer",
+                 "origin": "planted", "stand_age": "0", "crediting_years": "20"}
+
+
+def _sink_registration(world):
+    """A sink estimate registered as ex-ante credits of a demo project."""
+    from sinks.models import ExAnteRegistration
+
+    session = world["session"]
+    found = session.exec(select(ExAnteRegistration)).first()
+    if found is None:
+        from sinks import registration
+        from sinks.schemas import SinkEstimateRequestSchema
+        from sinks.views import _request
+
+        raw = _request(SINK_ESTIMATE)
+        project = session.exec(select(CreditProject).order_by(CreditProject.id)).first()
+        found = registration.register_estimate(session, project_id=project.id, first_year=2026,
+                                               request=SinkEstimateRequestSchema().load(raw), raw_request=raw)
+    return found
 
 
 def _kept_footprint(world) -> str:
@@ -345,6 +368,46 @@ def test_every_page_is_chinese_for_each_demo_role(app, client, world, email, pas
         problems[url] = _untranslated(endpoint if response.status_code == 200 else "errors.403", html, world)
     _assert_none(problems)
     assert len(refused) < len(_html_pages(app, world)) / 2, refused
+
+
+def test_the_ex_ante_admin_pages_and_the_citizen_pages_are_chinese(app, client, world):
+    from urllib.parse import urlencode
+
+    from ledger import demo as ledger_demo
+
+    session = world["session"]
+    email, password, _role = ledger_demo.seed(session=session, platform_slug="platform",
+                                              customer_organisation_id=world["org"].id)
+    registration = _sink_registration(world)
+    assert login(client, email, password).status_code == 302
+    client.set_cookie("lang", "zh_CN")
+    problems = {}
+    for endpoint, url in (("sinks.estimator", f"/sinks?{urlencode(SINK_ESTIMATE)}"),
+                          ("sinks.register", f"/sinks/admin/register?{urlencode(SINK_ESTIMATE)}"),
+                          ("sinks.registration_detail", f"/sinks/admin/registrations/{registration.id}")):
+        html = _read_in_chinese(client, url)
+        problems[url] = _untranslated(endpoint, html, world)
+    assert "登记为登记簿中的事前减排量" in _read_in_chinese(client, f"/sinks?{urlencode(SINK_ESTIMATE)}")
+    citizen = app.test_client()
+    citizen.set_cookie("lang", "zh_CN")
+    problems["/citizen/signup"] = _untranslated("citizens.signup", _read_in_chinese(citizen, "/citizen/signup"), world)
+    token = csrf_token_from(citizen.get("/citizen/signup").get_data(as_text=True))
+    assert citizen.post("/citizen/signup", data={"login": "13900001111", "password": "a long enough secret",
+                                                 "confirm": "a long enough secret", "csrf_token": token}
+                        ).status_code == 303
+    token = csrf_token_from(citizen.get("/citizen").get_data(as_text=True))
+    citizen.post("/citizen/days", data={"csrf_token": token, "day": "2025-03-01", "steps": "20000",
+                                        "bus_trips": "2", "bus_km": "12"})
+    refused = citizen.post("/citizen/days", data={"csrf_token": token, "day": "2025-03-02", "steps": "900000"})
+    assert "不是一天可能达到的数值" in refused.get_data(as_text=True)
+    problems["/citizen (refused day)"] = _untranslated("citizens.dashboard", refused.get_data(as_text=True), world)
+    bad_file = citizen.post("/citizen/steps", data={"csrf_token": token, "file": (
+        io.BytesIO(b"date,steps\n2025-02-30,10\n2025-03-03,many\n"), "steps.csv")},
+        content_type="multipart/form-data")
+    assert bad_file.status_code == 422 and "不是整数步数" in bad_file.get_data(as_text=True)
+    problems["/citizen (refused file)"] = _untranslated("citizens.dashboard", bad_file.get_data(as_text=True), world)
+    problems["/citizen"] = _untranslated("citizens.dashboard", _read_in_chinese(citizen, "/citizen"), world)
+    _assert_none(problems)
 
 
 def test_a_page_in_english_is_caught_by_the_check(app, client, world):
