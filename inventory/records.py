@@ -153,6 +153,55 @@ def create_compensated_records(*, session: Session, actor: Actor, entries: Itera
     return created
 
 
+def prepare_entry(session: Session, actor: Actor, raw: Mapping, factor_set: FactorSet) -> tuple[dict, object]:
+    """An entry checked and computed (EntryError naming each bad field), without writing anything."""
+    values = clean_entry(raw, facility_index(session, actor.organisation_id))
+    return values, compute_entry(values, values["facility"], factor_set)
+
+
+def save_entries(*, session: Session, actor: Actor, creates: Iterable[tuple[dict, object]] = (),
+                 updates: Iterable[tuple[int, dict, object]] = (), deletes: Iterable[int] = (),
+                 reason: str | None = None, now: datetime | None = None) -> tuple[int, int, int]:
+    """Create, change and delete prepared entries (prepare_entry) in one transaction: all of them or none.
+
+    Returns (created, updated, deleted). The rules are those of create_record, update_record and delete_record.
+    """
+    actor.require("log")
+    now = now or utcnow()
+    counts = [0, 0, 0]
+    with transaction(session):
+        for record_id, cleaned, computed in updates:
+            record = get_record(session=session, actor=actor, record_id=record_id)
+            if record.compensated_by_certificate:
+                raise Conflict(f"record {record_id} comes from meeting certificate "
+                               f"{record.compensated_by_certificate} and is not edited here", code="compensated_line")
+            _check_open(session, actor, [record.month, cleaned["month"]], reason)
+            before = snapshot(record)
+            row = record_values(cleaned, computed, organisation_id=actor.organisation_id,
+                                entered_by_id=record.entered_by_id, entered_at=record.entered_at)
+            for name, value in row.items():
+                setattr(record, name, value)
+            session.add(record)
+            session.flush()
+            _history(session, actor, "update", record.id, before, snapshot(record), reason, now)
+            counts[1] += 1
+        for cleaned, computed in creates:
+            _check_open(session, actor, [cleaned["month"]], reason)
+            record = ActivityRecord(**record_values(cleaned, computed, organisation_id=actor.organisation_id,
+                                                    entered_by_id=actor.user_id, entered_at=now))
+            session.add(record)
+            session.flush()
+            _history(session, actor, "create", record.id, None, snapshot(record), reason, now)
+            counts[0] += 1
+        for record_id in deletes:
+            record = get_record(session=session, actor=actor, record_id=record_id)
+            _check_open(session, actor, [record.month], reason)
+            _history(session, actor, "delete", record.id, snapshot(record), None, reason, now)
+            session.delete(record)
+            counts[2] += 1
+    return counts[0], counts[1], counts[2]
+
+
 def get_record(*, session: Session, actor: Actor, record_id: int) -> ActivityRecord:
     actor.require("read")
     record = session.exec(select(ActivityRecord).where(ActivityRecord.id == record_id,
