@@ -275,6 +275,8 @@ def _grid_facility(facility_id: int | None):
 
 def _grid_page(facility_id: int | None, month: date, rows=None, *, error: str | None = None, status: int = 200):
     session, actor = get_session(), _actor()
+    if facility_id is None and not facilities.list_facilities(session=session, actor=actor):
+        return render_template("inventory/grid.html", facilities=[], facility=None, month=month), status
     sites, facility = _grid_facility(facility_id)
     if rows is None:
         rows = grid.month_grid(session=session, actor=actor, facility_id=facility.id, month=month,
