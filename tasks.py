@@ -35,6 +35,7 @@ JOBS_DIR = "jobs"
 # the queue needs no feature at import time.
 JOB_KINDS = {
     "certificates_zip": "certificates.batch:run_certificates_zip",
+    "inventory_import": "inventory.import_jobs:run_import_job",
 }
 PROGRESS_INTERVAL_S = 0.5  # a running job writes its progress at most this often
 
@@ -100,6 +101,16 @@ def _session():
     finally:
         if database.owns_sessions:
             session.close()
+
+
+def job_session():
+    """A database session for a job's own work, closed afterwards (a context manager)."""
+    return _session()
+
+
+def instance_path(relative: str) -> Path:
+    """A path under the instance folder (where jobs keep their files)."""
+    return _instance_dir() / relative
 
 
 def enqueue(kind: str, organisation_id: int, *, session: Session | None = None, **params: Any) -> Job:

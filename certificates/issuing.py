@@ -7,6 +7,8 @@
 - An attendee: their own footprint, allocated in grams from tonnes retired for the meeting's attendees, paid at
   the organiser's price through the payment seam; a personal certificate at once.
 - A citizen: the same from the platform's pool, for a footprint kept from the calculator page.
+- An enterprise: a closed inventory year (ledger subject `inventory_period`), its neutralisable tonnes retired
+  and its statement (ECN-) issued in one transaction, as for a meeting.
 Each meeting's (or the citizens') allocations are the leaves of a Merkle tree whose root a meeting certificate
 prints; each personal certificate carries its leaf's inclusion proof in the tree as it stood when issued.
 """
@@ -15,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import rfc8785
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlmodel import Session, select
 
@@ -42,6 +45,7 @@ from certificates.payments import provider
 from certificates.signing import sign
 from db import utcnow
 from errors import Conflict, NotFound, ValidationError
+from inventory.models import ActivityRecord, ReportingYear
 from ledger.accounts import account_of, pool_account
 from ledger.checkpoint import LogSigner, make_checkpoint
 from ledger.coverage import coverage, retirements_for
@@ -54,6 +58,8 @@ from meetings.models import AttendeeResponse, Event, EventFootprintSnapshot
 
 SNAPSHOT = "event_snapshot"
 MAX_HOLDER_NAME = 100
+MAX_REDUCTION_STATEMENT = 2000
+KG_PER_TONNE = Decimal(1000)
 
 
 @dataclass(frozen=True)
@@ -238,6 +244,149 @@ def meeting_method(snapshot: EventFootprintSnapshot, document: dict, offer: Neut
     method["reductions_zh"] = statement or "主办方未说明抵消前的减排措施"
     method["reductions_en"] = statement or "The organiser stated no reductions made before offsetting"
     return method
+
+
+# ---- enterprise inventory periods -----------------------------------------------------------------------------
+
+INVENTORY_PERIOD = "inventory_period"
+# An organisation's neutralisation follows ISO 14068-1:2023 (MEE 2019 is written for events): its claim of carbon
+# neutrality needs the reductions made before offsetting, stated by the organisation.
+ENTERPRISE_STANDARD = "ISO-14068-1:2023"
+SCOPE_LABELS = {"scope1": _l("Scope 1: direct emissions"),
+                "scope2_location": _l("Scope 2: purchased energy (location-based)"),
+                "scope3": _l("Scope 3: other indirect emissions"),
+                "compensated": _l("Less: lines already compensated by meeting certificates")}
+
+
+def tonnes_required(kgco2e: Decimal) -> int:
+    """Whole tonnes of credit a footprint needs: kilograms rounded up (nothing for nothing or less)."""
+    if kgco2e <= 0:
+        return 0
+    return int(-(-Decimal(kgco2e) // KG_PER_TONNE))
+
+
+def lock_reporting_year(session: Session, *, organisation_id: int, year: int) -> ReportingYear:
+    """The organisation's row of `year`, locked for the transaction (PostgreSQL FOR UPDATE; SQLite's writer lock
+    is already held); NotFound for a year never recorded or another organisation's."""
+    found = session.exec(select(ReportingYear).where(ReportingYear.organisation_id == organisation_id,
+                                                     ReportingYear.year == year)
+                         .with_for_update()).first()
+    if found is None:
+        raise NotFound(f"no reporting year {year} in this organisation")
+    session.refresh(found)  # the row as it is now that it is ours
+    return found
+
+
+def neutralise_inventory_period(session: Session, *, signers: Signers, organisation_id: int, year: int,
+                                issued_by_id: int | None = None, reduction_statement: str = "") -> Certificate:
+    """Retire the remainder of a closed year's neutralisable tonnes and issue its enterprise statement (ECN-).
+
+    The year must be closed. Its neutralisable kg are the report's total (Scope 1, location-based Scope 2, Scope
+    3) less the lines a meeting certificate already compensated: those are never neutralised a second time.
+    Tonnes already retired against the period count; only the remainder is retired, from the organisation's
+    account, in the same transaction as the statement. Twice gives the one statement; not enough credits retires
+    and issues nothing, and says how many tonnes are missing.
+    """
+    from inventory.reports import year_report
+    from inventory.rights import Actor
+
+    reduction_statement = (reduction_statement or "").strip()
+    if len(reduction_statement) > MAX_REDUCTION_STATEMENT:
+        raise ValidationError(f"the reduction statement has more than {MAX_REDUCTION_STATEMENT} characters",
+                              fields={"reduction_statement": [f"at most {MAX_REDUCTION_STATEMENT} characters"]})
+    account = account_of(session, organisation_id)  # created in its own transaction when new
+
+    def work(session: Session) -> Certificate:
+        period = lock_reporting_year(session, organisation_id=organisation_id, year=year)
+        existing = session.exec(select(Certificate).where(Certificate.subject_kind == INVENTORY_PERIOD,
+                                                          Certificate.subject_id == period.id)).first()
+        if existing is not None:
+            return existing
+        if period.closed_at is None:
+            raise Conflict(f"the year {year} is not closed: close it before neutralising it",
+                           fields={"year": ["not closed"]}, code="year_not_closed")
+        report = year_report(session=session, actor=Actor(organisation_id, frozenset({"read"})), year=year)
+        required = tonnes_required(report.neutralisable_kgco2e)
+        if required == 0:
+            raise Conflict(f"the year {year} has no emissions left to neutralise",
+                           fields={"year": ["nothing to neutralise"]}, code="nothing_to_neutralise")
+        organisation = session.get(Organisation, organisation_id)
+        retired = coverage(session, subject_kind=INVENTORY_PERIOD, subject_id=period.id, required_tonnes=0).valid
+        remainder = required - retired
+        if remainder > 0:
+            retire_within(session, account_id=account.id, tonnes=remainder, subject_kind=INVENTORY_PERIOD,
+                          subject_id=period.id, beneficiary=organisation.name_zh,
+                          reason=f"{year} 温室气体排放 / {year} greenhouse-gas emissions",
+                          idempotency_key=f"certificate:{INVENTORY_PERIOD}:{period.id}:{required}",
+                          recorded_by_id=issued_by_id)
+
+        def build(number: str, now: datetime) -> tuple[dict, str]:
+            return enterprise_credential(session, signers=signers, number=number, now=now, period=period,
+                                         report=report, organisation=organisation, required_tonnes=required,
+                                         reduction_statement=reduction_statement)
+
+        certificate = _issue(session, signers=signers, kind=CertificateKind.enterprise,
+                             subject_kind=INVENTORY_PERIOD, subject_id=period.id,
+                             series_key=f"{INVENTORY_PERIOD}:{period.id}", organisation_id=organisation_id,
+                             event_id=None, issued_by_id=issued_by_id, build=build)
+        period.neutralised_certificate = certificate.number
+        session.add(period)
+        session.flush()
+        return certificate
+
+    return run_ledger_transaction(session, work)
+
+
+def enterprise_credential(session: Session, *, signers: Signers, number: str, now: datetime,
+                          period: ReportingYear, report, organisation: Organisation, required_tonnes: int,
+                          reduction_statement: str) -> tuple[dict, str]:
+    retirements = retirements_for(session, INVENTORY_PERIOD, period.id)
+    eligible = coverage(session, subject_kind=INVENTORY_PERIOD, subject_id=period.id, required_tonnes=0).valid
+    claim = decide_claim(ClaimFacts(standard=ENTERPRISE_STANDARD, required_tonnes=required_tonnes,
+                                    eligible_tonnes=eligible, boundary=(), is_meeting=False,
+                                    reduction_statement=reduction_statement))
+    totals = report.totals
+    rows = [("scope1", totals.scope1), ("scope2_location", totals.scope2_location), ("scope3", totals.scope3)]
+    if report.compensated_kgco2e:
+        rows.append(("compensated", -report.compensated_kgco2e))
+    compensated_by = sorted(set(session.exec(select(ActivityRecord.compensated_by_certificate).where(
+        ActivityRecord.organisation_id == period.organisation_id,
+        ActivityRecord.compensated_by_certificate.is_not(None),
+        ActivityRecord.month >= date(period.year, 1, 1), ActivityRecord.month < date(period.year + 1, 1, 1)))))
+    subject = {
+        "name_zh": f"{period.year}年度温室气体排放", "name_en": f"Greenhouse-gas emissions of {period.year}",
+        "organisation_zh": organisation.name_zh, "organisation_en": organisation.name_en,
+        "starts_on": date(period.year, 1, 1).isoformat(), "ends_on": date(period.year, 12, 31).isoformat(),
+        "reporting_year": period.year, "period": period.id,
+        "closed_at": period.closed_at.isoformat() if period.closed_at else None,
+    }
+    extra = {
+        "standard": content.standard_block(ENTERPRISE_STANDARD),
+        "boundary": [{"code": name, **content.both(category), "missing": False}
+                     for name, category in _boundary_of(report)],
+        "emissions": [{"code": code, **content.both(SCOPE_LABELS[code]), "kgco2e": content.plain(kg)}
+                      for code, kg in rows],
+        "total_tco2e": content.tonnes_text(report.neutralisable_kgco2e),
+        "required_tonnes": required_tonnes,
+        "method": {"factor_set": ", ".join(report.factor_sets), "records": report.records,
+                   "scope2_market_tco2e": content.tonnes_text(totals.scope2_market),
+                   "outside_scopes_tco2e": content.tonnes_text(totals.outside_scopes),
+                   "validated_records": report.validated_records},
+        "compensated": {"kgco2e": content.plain(report.compensated_kgco2e), "certificates": compensated_by},
+        "credits": content.credits_of(session, retirements, signers.base_url),
+        "reductions": reduction_statement,
+        "ledger_checkpoint": content.checkpoint_block(make_checkpoint(session, signers.log)),
+    }
+    reasons = [reason_entry(code, params) for code, params in claim.reasons]
+    return content.credential(kind=CertificateKind.enterprise, number=number,
+                              issuer=_issuer_block(signers, organisation), issued_at=now,
+                              base_url=signers.base_url, claim=claim, claim_reasons=reasons, subject=subject,
+                              extra=extra), claim.code
+
+
+def _boundary_of(report) -> list[tuple[str, str]]:
+    """The GHG Protocol categories the year's records cover, each stated as counted."""
+    return [(name, name) for name in report.by_ghg_category]
 
 
 # ---- people -----------------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from meetings.qr import qr_svg
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "certificates"
 CERTIFICATE_TEMPLATE = TEMPLATE_DIR / "certificate.typ"
 ANNEX_TEMPLATE = TEMPLATE_DIR / "annex.typ"
+INVENTORY_REPORT_TEMPLATE = TEMPLATE_DIR / "inventory_report.typ"
 # AR PL UMing (Ming, for text) and UKai (Kai, for names and the claim): TrueType outlines, from Debian's
 # fonts-arphic-uming and fonts-arphic-ukai. The Latin face, Libertinus Serif, ships inside Typst.
 CJK_FONT_FILES = (Path("/usr/share/fonts/truetype/arphic/uming.ttc"),
@@ -123,6 +124,11 @@ def render_annex_pdf(credential: Mapping[str, Any]) -> bytes:
     needed)."""
     sheet = certificate_sheet(credential)
     return _typeset(ANNEX_TEMPLATE, sheet, timestamp=_timestamp(sheet))
+
+
+def render_report_pdf(sheet: Mapping[str, Any]) -> bytes:
+    """An enterprise inventory's yearly report (inventory.report_pdf.report_sheet), A4, pages as needed."""
+    return _typeset(INVENTORY_REPORT_TEMPLATE, dict(sheet), timestamp=None)
 
 
 def proof_fingerprint(credential: Mapping[str, Any]) -> str:

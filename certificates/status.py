@@ -77,8 +77,14 @@ def _shortfall(session: Session, certificate: Certificate) -> int:
         valid += sum(coverage(session, subject_kind="event_snapshot", subject_id=sid, required_tonnes=0).valid
                      for sid in snapshot_ids)
         return max(0, snapshot.credits_needed_t - valid)
-    # A person's share: any of its tonnes invalidated since.
     document = json.loads(certificate.credential)
+    if certificate.kind == CertificateKind.enterprise:
+        # An inventory period: the tonnes it states as required, against those still valid for it.
+        required = int(document["credentialSubject"].get("required_tonnes") or 0)
+        valid = coverage(session, subject_kind=certificate.subject_kind, subject_id=certificate.subject_id,
+                         required_tonnes=0).valid
+        return max(0, required - valid)
+    # A person's share: any of its tonnes invalidated since.
     retirements = {c["retirement"] for c in document["credentialSubject"].get("credits", [])}
     invalid = session.exec(select(CreditBlock.id).join(Retirement, Retirement.id == CreditBlock.retirement_id)
                            .where(Retirement.public_id.in_(retirements),

@@ -66,3 +66,9 @@ class ForgotForm(Form):
 class ResetForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
     confirm = PasswordField(_l("Password again"), validators=[EqualTo("password", message=_l("The passwords differ."))])
+# ISO 14064-1:2018 categories of a report (inventory.reports.ISO_CATEGORIES, worded for the page).
+ISO_LABELS = {1: _l("Direct GHG emissions and removals"), 2: _l("Indirect GHG emissions from imported energy"),
+              3: _l("Indirect GHG emissions from transportation"),
+              4: _l("Indirect GHG emissions from products used by the organisation"),
+              5: _l("Indirect GHG emissions associated with the use of products from the organisation"),
+              6: _l("Indirect GHG emissions from other sources")}

@@ -80,7 +80,12 @@ def _history(session: Session, actor: Actor, action: str, record_id: int | None,
 def _check_open(session: Session, actor: Actor, months: Iterable[date], reason: str | None) -> None:
     """A closed year is changed only by an admin who gives a reason (which goes into the history)."""
     for year in sorted({month.year for month in months}):
-        if periods.is_closed(session, actor.organisation_id, year):
+        found = periods.find_year(session, actor.organisation_id, year)
+        if found is not None and found.neutralised_certificate:
+            raise Conflict(f"the year {year} is neutralised by statement {found.neutralised_certificate}: its "
+                           "records no longer change", fields={"month": [f"{year} is neutralised"]},
+                           code="year_neutralised")
+        if found is not None and found.closed_at is not None:
             if not actor.can("administer"):
                 raise Conflict(f"the year {year} is closed: only an admin may change it, with a reason",
                                fields={"month": [f"{year} is closed"]}, code="year_closed")
@@ -111,6 +116,90 @@ def create_record(*, session: Session, actor: Actor, values: Mapping, reason: st
         session.flush()
         _history(session, actor, "create", record.id, None, snapshot(record), reason, now)
     return record
+
+
+def create_compensated_records(*, session: Session, actor: Actor, entries: Iterable[Mapping], certificate: str,
+                               reason: str | None = None, factor_set: FactorSet | None = None,
+                               now: datetime | None = None) -> list[ActivityRecord]:
+    """Enter records already compensated by `certificate` (a meeting's), all or none, through the entry's checks.
+
+    They count in the reports like any record and are subtracted from what a neutralisation of their year covers:
+    a tonne is never retired twice for the same travel. An entry whose `evidence_note` is already on a record of
+    this certificate in the organisation is refused (the same attendee imported twice).
+    """
+    actor.require("log")
+    now = now or utcnow()
+    factor_set = factor_set or default_factor_set()
+    with transaction(session):
+        known = set(session.exec(select(ActivityRecord.evidence_note).where(
+            ActivityRecord.organisation_id == actor.organisation_id,
+            ActivityRecord.compensated_by_certificate == certificate)))
+        created = []
+        for values in entries:
+            cleaned, computed = _prepared(session, actor, values, factor_set)
+            if cleaned.get("evidence_note") in known:
+                raise Conflict(f"{cleaned['evidence_note']} was already imported from certificate {certificate}",
+                               fields={"evidence_note": ["already imported"]}, code="already_imported")
+            known.add(cleaned.get("evidence_note"))
+            _check_open(session, actor, [cleaned["month"]], reason)
+            row = record_values(cleaned, computed, organisation_id=actor.organisation_id,
+                                entered_by_id=actor.user_id, entered_at=now)
+            row["compensated_by_certificate"] = certificate
+            record = ActivityRecord(**row)
+            session.add(record)
+            session.flush()
+            _history(session, actor, "create", record.id, None, snapshot(record), reason, now)
+            created.append(record)
+    return created
+
+
+def prepare_entry(session: Session, actor: Actor, raw: Mapping, factor_set: FactorSet) -> tuple[dict, object]:
+    """An entry checked and computed (EntryError naming each bad field), without writing anything."""
+    values = clean_entry(raw, facility_index(session, actor.organisation_id))
+    return values, compute_entry(values, values["facility"], factor_set)
+
+
+def save_entries(*, session: Session, actor: Actor, creates: Iterable[tuple[dict, object]] = (),
+                 updates: Iterable[tuple[int, dict, object]] = (), deletes: Iterable[int] = (),
+                 reason: str | None = None, now: datetime | None = None) -> tuple[int, int, int]:
+    """Create, change and delete prepared entries (prepare_entry) in one transaction: all of them or none.
+
+    Returns (created, updated, deleted). The rules are those of create_record, update_record and delete_record.
+    """
+    actor.require("log")
+    now = now or utcnow()
+    counts = [0, 0, 0]
+    with transaction(session):
+        for record_id, cleaned, computed in updates:
+            record = get_record(session=session, actor=actor, record_id=record_id)
+            if record.compensated_by_certificate:
+                raise Conflict(f"record {record_id} comes from meeting certificate "
+                               f"{record.compensated_by_certificate} and is not edited here", code="compensated_line")
+            _check_open(session, actor, [record.month, cleaned["month"]], reason)
+            before = snapshot(record)
+            row = record_values(cleaned, computed, organisation_id=actor.organisation_id,
+                                entered_by_id=record.entered_by_id, entered_at=record.entered_at)
+            for name, value in row.items():
+                setattr(record, name, value)
+            session.add(record)
+            session.flush()
+            _history(session, actor, "update", record.id, before, snapshot(record), reason, now)
+            counts[1] += 1
+        for cleaned, computed in creates:
+            _check_open(session, actor, [cleaned["month"]], reason)
+            record = ActivityRecord(**record_values(cleaned, computed, organisation_id=actor.organisation_id,
+                                                    entered_by_id=actor.user_id, entered_at=now))
+            session.add(record)
+            session.flush()
+            _history(session, actor, "create", record.id, None, snapshot(record), reason, now)
+            counts[0] += 1
+        for record_id in deletes:
+            record = get_record(session=session, actor=actor, record_id=record_id)
+            _check_open(session, actor, [record.month], reason)
+            _history(session, actor, "delete", record.id, snapshot(record), None, reason, now)
+            session.delete(record)
+            counts[2] += 1
+    return counts[0], counts[1], counts[2]
 
 
 def get_record(*, session: Session, actor: Actor, record_id: int) -> ActivityRecord:

@@ -10,15 +10,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+import tasks
 from accounts.access import organisation_required
 from core.urls import public_base_url
 from db import get_session, utcnow
-from errors import DomainError, ValidationError
-from inventory import exports, facilities, imports, onboarding, records
+from errors import DomainError, NotFound, ValidationError
+from inventory import exports, facilities, grid, import_jobs, imports, onboarding, periods, records
 from inventory.entries import parse_month
 from inventory.forms import (
+    ISO_LABELS,
     KIND_LABELS,
     ROLE_LABELS,
+    SOURCE_LABELS,
     AcceptForm,
     ForgotForm,
     ImportForm,
@@ -61,8 +64,11 @@ def _page(form: RecordForm | None = None, import_form: ImportForm | None = None,
             form.facility.data = str(facility_id)
     form.facility.choices = _facility_choices(sites)
     names = {site.id: site.name for site in sites}
-    return render_template("inventory/index.html", facilities=sites, records=rows, total=total, month=month,
-                           facility_id=facility_id, form=form, import_form=import_form or ImportForm(),
+    token = request.args.get("job", "")
+    import_job = tasks.job_progress(token, organisation_id=actor.organisation_id, session=session) if token else None
+    return render_template("inventory/index.html", import_job=import_job, facilities=sites, records=rows,
+                           total=total, month=month, facility_id=facility_id, form=form,
+                           import_form=import_form or ImportForm(),
                            import_errors=import_errors, names=names, kinds=KIND_LABELS,
                            can_log=actor.can("log")), status
 
@@ -117,8 +123,12 @@ def import_file():
     upload = request.files.get("file")
     if not form.validate_on_submit() or upload is None or not upload.filename:
         return _page(import_form=form, import_errors=[_("Choose a CSV or XLSX file.")], status=422)
+    data = upload.read()
+    if import_jobs.is_large(data, upload.filename):
+        job = import_jobs.start_import(actor=actor, data=data, file_name=upload.filename)
+        return redirect(url_for("inventory.index", job=job.id), 303)
     try:
-        rows = imports.rows_from_file(upload.read(), upload.filename)
+        rows = imports.rows_from_file(data, upload.filename)
         result = imports.import_rows(get_session(), actor.organisation_id, actor.user_id, rows, actor=actor,
                                      file_name=upload.filename)
     except imports.ImportRefused as refused:
@@ -248,3 +258,187 @@ def reset_password(token: str):
         status = 422
     return render_template("inventory/reset.html", form=form), status
 
+
+
+# The monthly entry grid.
+
+
+def _grid_facility(facility_id: int | None):
+    session, actor = get_session(), _actor()
+    sites = facilities.list_facilities(session=session, actor=actor)
+    if facility_id is None:
+        if not sites:
+            raise NotFound("no facility yet: an admin adds them")
+        return sites, sites[0]
+    return sites, facilities.get_facility(session=session, actor=actor, facility_id=facility_id)  # 404 if not ours
+
+
+def _grid_page(facility_id: int | None, month: date, rows=None, *, error: str | None = None, status: int = 200):
+    session, actor = get_session(), _actor()
+    if facility_id is None and not facilities.list_facilities(session=session, actor=actor):
+        return render_template("inventory/grid.html", facilities=[], facility=None, month=month), status
+    sites, facility = _grid_facility(facility_id)
+    if rows is None:
+        rows = grid.month_grid(session=session, actor=actor, facility_id=facility.id, month=month,
+                               copy_previous=request.args.get("copy") == "1")
+    known = grid.medians(session, actor, facility, month)
+    return render_template("inventory/grid.html", facilities=sites, facility=facility, month=month, rows=rows,
+                           kinds=KIND_LABELS, sources=SOURCE_LABELS, grid_fields=grid.GRID_FIELDS,
+                           carried=grid.CARRIED_FIELDS, error=error, can_log=actor.can("log"),
+                           outlier_factor=grid.OUTLIER_FACTOR,
+                           medians={"|".join(key): str(value) for key, value in known.items()},
+                           previous=grid.previous_month(month)), status
+
+
+@bp.get("/inventory/grid")
+@organisation_required("read")
+def month_grid():
+    return _grid_page(request.args.get("facility", type=int), _month())
+
+
+@bp.post("/inventory/grid")
+@organisation_required("read")
+def save_month_grid():
+    actor = _actor()
+    actor.require("log")
+    facility_id, month = request.args.get("facility", type=int), _month()
+    _sites, facility = _grid_facility(facility_id)
+    rows = grid.parse_rows(request.form)
+    try:
+        created, updated, deleted = grid.save_grid(session=get_session(), actor=actor, facility_id=facility.id,
+                                                   month=month, rows=rows,
+                                                   reason=request.form.get("reason", "").strip() or None)
+    except grid.GridRefused as refused:
+        return _grid_page(facility.id, month, refused.rows, error=_(
+            "Nothing was saved: correct the marked cells (%(count)s rows).",
+            count=sum(1 for row in refused.rows if row.errors)), status=422)
+    except DomainError as error:
+        return _grid_page(facility.id, month, rows, error=error.message,
+                          status=error.status)
+    flash(_("Saved: %(created)s new, %(updated)s changed, %(deleted)s removed.", created=created, updated=updated,
+            deleted=deleted), "info")
+    return redirect(url_for("inventory.month_grid", facility=facility.id, month=month.strftime("%Y-%m")), 303)
+
+
+# The yearly report, closing and neutralising a year.
+
+
+def _signers():
+    from certificates import issuing
+
+    return issuing.signers_for(current_app.extensions["settings"], public_base_url())
+
+
+def _report_page(year: int, *, error: str | None = None, status: int = 200):
+    from certificates.issuing import tonnes_required
+    from inventory.report_charts import report_charts
+    from inventory.reports import year_report
+
+    session, actor = get_session(), _actor()
+    report = year_report(session=session, actor=actor, year=year)
+    period = periods.find_year(session, actor.organisation_id, year)
+    return render_template("inventory/report.html", report=report, year=year, period=period,
+                           required_tonnes=tonnes_required(report.neutralisable_kgco2e),
+                           charts=report_charts(report), iso_labels=ISO_LABELS, error=error,
+                           can_close=actor.can("close"), can_neutralise=actor.can("administer")), status
+
+
+@bp.get("/inventory/<int:year>/report")
+@organisation_required("read")
+def year_report_page(year: int):
+    return _report_page(year)
+
+
+@bp.post("/inventory/<int:year>/close")
+@organisation_required("read")
+def close_year(year: int):
+    try:
+        periods.close_year(session=get_session(), actor=_actor(), year=year)
+    except DomainError as error:
+        if error.status == 403:
+            raise
+        return _report_page(year, error=error.message, status=error.status)
+    flash(_("The year %(year)s is closed.", year=year), "info")
+    return redirect(url_for("inventory.year_report_page", year=year), 303)
+
+
+@bp.post("/inventory/<int:year>/neutralise")
+@organisation_required("read")
+def neutralise_year(year: int):
+    from certificates import issuing
+    from ledger.retirement import InsufficientCredits
+
+    actor = _actor()
+    actor.require("administer")
+    try:
+        certificate = issuing.neutralise_inventory_period(
+            get_session(), signers=_signers(), organisation_id=actor.organisation_id, year=year,
+            issued_by_id=actor.user_id, reduction_statement=request.form.get("reduction_statement", ""))
+    except InsufficientCredits as short:
+        return _report_page(year, error=_(
+            "Not enough credits: %(missing)s t are missing (%(required)s t needed, %(held)s t held).",
+            missing=short.requested - short.held, required=short.requested, held=short.held), status=409)
+    except DomainError as error:
+        if error.status in (403, 404):
+            raise
+        return _report_page(year, error=error.message, status=error.status)
+    flash(_("The year is neutralised: statement %(number)s.", number=certificate.number), "info")
+    return redirect(url_for("inventory.year_report_page", year=year), 303)
+
+
+@bp.get("/inventory/<int:year>/report.pdf")
+@organisation_required("read")
+def report_pdf(year: int):
+    from certificates.render import render_report_pdf
+    from inventory.report_pdf import report_sheet
+    from inventory.reports import year_report
+
+    session, actor = get_session(), _actor()
+    report = year_report(session=session, actor=actor, year=year)
+    period = periods.find_year(session, actor.organisation_id, year)
+    sheet = report_sheet(report, organisation_zh=g.organisation.name_zh, organisation_en=g.organisation.name_en,
+                         statement=period.neutralised_certificate if period else None, printed_at=utcnow())
+    return Response(render_report_pdf(sheet), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="inventory-{year}-report.pdf"'})
+
+
+# Travel to meetings, from a meeting certificate.
+
+
+@bp.route("/inventory/meeting-travel", methods=["GET", "POST"])
+@organisation_required("read")
+def meeting_travel():
+    from certificates import bridge
+
+    session, actor = get_session(), _actor()
+    actor.require("log")
+    number = (request.values.get("number") or "").strip()
+    sites = facilities.list_facilities(session=session, actor=actor)
+    found, error, status = None, None, 200
+    key = _signers().issuer.private_key.public_key()
+    if number:
+        try:
+            found = bridge.meeting_travel(session=session, actor=actor, number=number, issuer_key=key)
+        except DomainError as refused:
+            if refused.status == 403:
+                raise
+            error, status = refused.message, (422 if refused.status == 404 else refused.status)
+    if request.method == "POST" and found is not None:
+        chosen = [int(v) for v in request.form.getlist("attendee") if v.isdigit()]
+        try:
+            lines = bridge.import_meeting_travel(session=session, actor=actor, number=number,
+                                                 neutralisation_ids=chosen, facility=request.form.get("facility", ""),
+                                                 issuer_key=key,
+                                                 reason=request.form.get("reason", "").strip() or None)
+        except DomainError as refused:
+            if refused.status == 403:
+                raise
+            error, status = refused.message, refused.status
+        else:
+            flash(_("%(count)s journeys were imported as business travel, compensated by %(number)s.",
+                    count=len(lines), number=found.certificate.number), "info")
+            return redirect(url_for("inventory.index", month=lines[0].month.strftime("%Y-%m")), 303)
+    elif request.method == "POST":
+        status = status if error else 422
+    return render_template("inventory/meeting_travel.html", number=number, found=found, error=error,
+                           facilities=sites), status

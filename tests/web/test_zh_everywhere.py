@@ -92,6 +92,7 @@ SKIPPED_ENDPOINTS = {
     "certificates.annex_pdf": "a PDF",
     "certificates.credential_json": "the signed credential (JSON)",
     "certificates.key_json": "the issuer's DID document (JSON)",
+    "inventory.report_pdf": "a PDF",
     "jobs.progress": "JSON for the progress bar",
     "jobs.download": "a file",
     "api_inventory.FacilityById": "JSON API, needs an API key",
@@ -265,6 +266,7 @@ def _url_arguments(world) -> dict[str, dict]:
         "certificates.verify": {"number": world["certificate"].number},
         "certificates.citizen": {"token": _kept_footprint(world)},
         "sinks.registration_detail": {"registration_id": _sink_registration(world).id},
+        "inventory.year_report_page": {"year": 2025},
     }
 
 
