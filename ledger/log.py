@@ -4,6 +4,10 @@ Appends take turns on the single `ledger_head` row (a conditional UPDATE locks i
 caller's BEGIN IMMEDIATE already holds the write lock). Locking the last entry would not serialise appends: the
 row the next writer needs does not exist yet. The entry's `body` is RFC 8785 canonical JSON, hashed exactly as
 stored; amounts are strings or integers, never floats.
+
+An append is two statements under the head's lock (take the head; insert the entry and move the head, one
+statement on PostgreSQL), as Core statements: no ORM unit of work on the hot path. The canonical encoding is
+orjson's with sorted keys wherever that is byte for byte RFC 8785 (`canonical_json` says where), else rfc8785's.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import rfc8785
-from sqlalchemy import update
+from sqlalchemy import text
 from sqlmodel import Session
 
 from db import utcnow
@@ -22,6 +27,18 @@ from ledger.models import LedgerHead, LogEntry
 
 GENESIS_HASH = "0" * 64
 ENTRY_KINDS = frozenset({"issuance", "transfer", "split", "retirement", "invalidation"})
+# RFC 8785 section 3.2.2.3 writes numbers as ECMAScript does: integers are exact up to 2**53 - 1 only.
+MAX_EXACT_INTEGER = 2 ** 53 - 1
+
+_TAKE_HEAD = text("UPDATE ledger_head SET size = size + 1 WHERE id = 1 RETURNING size, head_hash")
+_INSERT_ENTRY = text("INSERT INTO ledger_log_entry (seq, kind, body, prev_hash, entry_hash) "
+                     "VALUES (:seq, :kind, :body, :prev, :digest)")
+_MOVE_HEAD = text("UPDATE ledger_head SET head_hash = :digest WHERE id = 1")
+# PostgreSQL: the entry and the head's new hash in one statement (one round trip while the head is locked).
+_INSERT_ENTRY_AND_MOVE_HEAD = text(
+    "WITH entry AS (INSERT INTO ledger_log_entry (seq, kind, body, prev_hash, entry_hash) "
+    "VALUES (:seq, :kind, :body, :prev, :digest) RETURNING entry_hash) "
+    "UPDATE ledger_head SET head_hash = (SELECT entry_hash FROM entry) WHERE id = 1")
 
 
 def json_safe(value: Any) -> Any:
@@ -41,8 +58,36 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def _orjson_is_canonical(value: Any) -> bool:
+    """Whether orjson with sorted keys writes `value` exactly as RFC 8785 does.
+
+    True for dicts with ASCII string keys (where UTF-8 byte order, orjson's, is UTF-16 code unit order, RFC
+    8785's), strings, booleans, None, lists and integers within +-(2**53 - 1); both escape only '"', '\\' and
+    control characters, the same way. Floats, other key types and larger integers are left to rfc8785.
+    """
+    if value is None or isinstance(value, str | bool):
+        return True
+    if type(value) is int:
+        return -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER
+    if type(value) is list:
+        return all(_orjson_is_canonical(item) for item in value)
+    if type(value) is dict:
+        return all(type(key) is str and key.isascii() and _orjson_is_canonical(item) for key, item in value.items())
+    return False
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 canonical JSON of `value` (tests/unit/test_ledger_canonical.py holds the two encoders equal)."""
+    if _orjson_is_canonical(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:  # a lone surrogate in a string: rfc8785 says what is wrong with it
+            pass
+    return rfc8785.dumps(value)
+
+
 def canonical_body(*, seq: int, kind: str, at: str, prev: str, data: dict) -> str:
-    return rfc8785.dumps({"seq": seq, "kind": kind, "at": at, "prev": prev, "data": json_safe(data)}).decode()
+    return canonical_json({"seq": seq, "kind": kind, "at": at, "prev": prev, "data": json_safe(data)}).decode()
 
 
 def entry_hash(body: str) -> str:
@@ -57,19 +102,21 @@ def ensure_head(session: Session) -> None:
 
 
 def append(session: Session, kind: str, data: dict) -> LogEntry:
-    """Append one entry in the caller's transaction (which commits or rolls it back with the movement)."""
+    """Append one entry in the caller's transaction (which commits or rolls it back with the movement).
+
+    Returns the entry as written (not attached to the session).
+    """
     if kind not in ENTRY_KINDS:
         raise ValueError(f"unknown ledger entry kind {kind!r}")
     # Take the head: the UPDATE locks the row until commit, so concurrent appends queue here.
-    row = session.execute(
-        update(LedgerHead).where(LedgerHead.id == 1).values(size=LedgerHead.size + 1)
-        .returning(LedgerHead.size, LedgerHead.head_hash)
-    ).one()
-    seq, prev = row.size - 1, row.head_hash
+    size, prev = session.execute(_TAKE_HEAD).one()
+    seq = size - 1
     body = canonical_body(seq=seq, kind=kind, at=utcnow().isoformat(), prev=prev, data=data)
     digest = entry_hash(body)
-    entry = LogEntry(seq=seq, kind=kind, body=body, prev_hash=prev, entry_hash=digest)
-    session.add(entry)
-    session.execute(update(LedgerHead).where(LedgerHead.id == 1).values(head_hash=digest))
-    session.flush()
-    return entry
+    values = {"seq": seq, "kind": kind, "body": body, "prev": prev, "digest": digest}
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_INSERT_ENTRY_AND_MOVE_HEAD, values)
+    else:
+        session.execute(_INSERT_ENTRY, values)
+        session.execute(_MOVE_HEAD, values)
+    return LogEntry(seq=seq, kind=kind, body=body, prev_hash=prev, entry_hash=digest)

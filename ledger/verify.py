@@ -7,7 +7,10 @@ chain, and every broken invariant as ledger.invariants words it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,7 +24,8 @@ from ledger.log import GENESIS_HASH
 from ledger.merkle import MerkleTree, verify_consistency
 from ledger.models import LedgerHead
 
-FETCH_ROWS = 10_000
+FETCH_ROWS = 20_000
+PREFETCH_BATCHES = 4
 MAX_PROBLEMS = 50  # past the first, a broken log's problems are consequences; the report stays readable
 
 
@@ -59,45 +63,104 @@ class VerifyReport:
         return lines
 
 
+_SCAN = ("SELECT seq, kind, {body}, prev_hash, entry_hash FROM ledger_log_entry WHERE seq > {after} ORDER BY seq "
+         "LIMIT {rows}")
+_DONE = object()
+
+
+def _read_batches(session: Session, batches: queue.Queue) -> None:
+    """Put the entries, in batches of up to FETCH_ROWS tuples (seq, kind, body bytes, prev_hash, entry_hash), on
+    the queue, in sequence order.
+
+    Runs in its own thread so that the database produces the next batch while the caller hashes this one. Each
+    batch is one keyset query on the primary key (`seq > last seen`), read whole by the driver's own cursor: no
+    server-side cursor round trips, no Row objects, and the body comes as the stored UTF-8 bytes. Entries only
+    ever commit in sequence order (appends take turns on the head row), so batches read in turn see one prefix
+    of the log, possibly longer than when the scan started (which the caller checks against the head).
+    """
+    try:
+        connection = session.connection()
+        driver = connection.connection.driver_connection
+        if connection.dialect.name == "postgresql":
+            cursor = driver.cursor(binary=True)  # binary format: integers and bytea without text parsing
+            body, placeholder = "convert_to(body, 'UTF8')", "%s"
+        else:
+            cursor = driver.cursor()
+            body, placeholder = "CAST(body AS BLOB)", "?"
+        query = _SCAN.format(body=body, after=placeholder, rows=FETCH_ROWS)
+        after = -(2 ** 63)
+        try:
+            while True:
+                cursor.execute(query, (after,))
+                rows = cursor.fetchall()
+                if not rows:
+                    break
+                batches.put(rows)
+                if len(rows) < FETCH_ROWS:
+                    break
+                after = rows[-1][0]
+        finally:
+            cursor.close()
+    except BaseException as error:  # noqa: BLE001 - handed to the scanning thread, which raises it
+        batches.put(error)
+    else:
+        batches.put(_DONE)
+
+
+def _entry_batches(session: Session):
+    batches: queue.Queue = queue.Queue(maxsize=PREFETCH_BATCHES)
+    reader = threading.Thread(target=_read_batches, args=(session, batches), name="ledger-verify-reader",
+                              daemon=True)
+    reader.start()
+    try:
+        while (rows := batches.get()) is not _DONE:
+            if isinstance(rows, BaseException):
+                raise rows
+            yield rows
+    finally:
+        while reader.is_alive():  # unblock the reader if the scan stopped early
+            with contextlib.suppress(queue.Empty):
+                batches.get(timeout=0.1)
+        reader.join()
+
+
+def _body_problem(body: bytes, seq: int, kind: str, prev_hash: str) -> str | None:
+    """Why the body does not say what its columns say (None when it does)."""
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return "the body is not JSON"
+    if not (isinstance(parsed, dict) and parsed.get("seq") == seq and parsed.get("kind") == kind
+            and parsed.get("prev") == prev_hash and "data" in parsed and "at" in parsed):
+        return "the body's seq, kind or prev disagree with the entry's columns"
+    return None
+
+
 def _scan_entries(session: Session, report: VerifyReport, head_seq: int) -> tuple[list[bytes], str | None]:
     """Check every entry against its neighbours and itself; return the Merkle leaf hashes in order and the
     stored hash of entry `head_seq` (None if there is no such entry)."""
-    sha256, loads = hashlib.sha256, orjson.loads
+    sha256 = hashlib.sha256
     leaves: list[bytes] = []
     append = leaves.append
     expected_seq, prev, at_head = 0, GENESIS_HASH, None
-    # The driver's own cursor (a named, server-side one on PostgreSQL): plain tuples, no Row objects per entry.
-    connection = session.connection()
-    driver = connection.connection.driver_connection
-    postgres = connection.dialect.name == "postgresql"
-    cursor = driver.cursor(name="ledger_verify_scan") if postgres else driver.cursor()
-    cursor.execute("SELECT seq, kind, body, prev_hash, entry_hash FROM ledger_log_entry ORDER BY seq")
-    while rows := cursor.fetchmany(FETCH_ROWS):
+    for rows in _entry_batches(session):
         for seq, kind, body, prev_hash, digest in rows:
-            data = body.encode()
             if seq != expected_seq:
                 report._entry_problem(expected_seq, f"missing: the next stored entry is {seq}")
                 expected_seq = seq
             if prev_hash != prev:
                 report._entry_problem(seq, f"prev_hash {prev_hash} is not the previous entry's hash {prev}")
-            if sha256(data).hexdigest() != digest:
+            if sha256(body).hexdigest() != digest:
                 report._entry_problem(seq, f"entry_hash {digest} is not the SHA-256 of its body: the body was "
                                            "altered")
-            try:
-                parsed = loads(data)
-                agrees = (isinstance(parsed, dict) and parsed.get("seq") == seq and parsed.get("kind") == kind
-                          and parsed.get("prev") == prev_hash and "data" in parsed and "at" in parsed)
-            except orjson.JSONDecodeError:
-                report._entry_problem(seq, "the body is not JSON")
-            else:
-                if not agrees:
-                    report._entry_problem(seq, "the body's seq, kind or prev disagree with the entry's columns")
-            append(sha256(b"\x00" + data).digest())
+            problem = _body_problem(body, seq, kind, prev_hash)
+            if problem is not None:
+                report._entry_problem(seq, problem)
+            append(sha256(b"\x00" + body).digest())
             if seq == head_seq:
                 at_head = digest
             prev = digest
             expected_seq += 1
-    cursor.close()
     report.size = len(leaves)
     report.head_hash = prev
     return leaves, at_head
