@@ -12,7 +12,9 @@ orjson's with sorted keys wherever that is byte for byte RFC 8785 (`canonical_js
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -30,15 +32,20 @@ ENTRY_KINDS = frozenset({"issuance", "transfer", "split", "retirement", "invalid
 # RFC 8785 section 3.2.2.3 writes numbers as ECMAScript does: integers are exact up to 2**53 - 1 only.
 MAX_EXACT_INTEGER = 2 ** 53 - 1
 
-_TAKE_HEAD = text("UPDATE ledger_head SET size = size + 1 WHERE id = 1 RETURNING size, head_hash")
+_TAKE_HEAD = text("UPDATE ledger_head SET size = size + :count WHERE id = 1 RETURNING size, head_hash")
 _INSERT_ENTRY = text("INSERT INTO ledger_log_entry (seq, kind, body, prev_hash, entry_hash) "
                      "VALUES (:seq, :kind, :body, :prev, :digest)")
 _MOVE_HEAD = text("UPDATE ledger_head SET head_hash = :digest WHERE id = 1")
-# PostgreSQL: the entry and the head's new hash in one statement (one round trip while the head is locked).
-_INSERT_ENTRY_AND_MOVE_HEAD = text(
-    "WITH entry AS (INSERT INTO ledger_log_entry (seq, kind, body, prev_hash, entry_hash) "
-    "VALUES (:seq, :kind, :body, :prev, :digest) RETURNING entry_hash) "
-    "UPDATE ledger_head SET head_hash = (SELECT entry_hash FROM entry) WHERE id = 1")
+
+
+@functools.cache
+def _insert_entries_and_move_head(count: int):
+    """PostgreSQL: `count` entries and the head's new hash in one statement (one round trip under the lock); a
+    data-modifying WITH runs to completion whether or not the main statement reads it."""
+    rows = ", ".join(f"(:seq{n}, :kind{n}, :body{n}, :prev{n}, :digest{n})" for n in range(count))
+    sql = ("WITH entries AS (INSERT INTO ledger_log_entry (seq, kind, body, prev_hash, entry_hash) "  # noqa: S608
+           f"VALUES {rows}) UPDATE ledger_head SET head_hash = :digest WHERE id = 1")  # (placeholders only)
+    return text(sql)
 
 
 def json_safe(value: Any) -> Any:
@@ -106,17 +113,35 @@ def append(session: Session, kind: str, data: dict) -> LogEntry:
 
     Returns the entry as written (not attached to the session).
     """
-    if kind not in ENTRY_KINDS:
-        raise ValueError(f"unknown ledger entry kind {kind!r}")
+    return append_many(session, [(kind, data)])[0]
+
+
+def append_many(session: Session, entries: Sequence[tuple[str, dict]]) -> list[LogEntry]:
+    """Append entries (kind, data) in this order, taking the head once: the same chain as one append each, with
+    one round trip to take the head and one to write the entries and move it, whatever their number."""
+    if not entries:
+        return []
+    for kind, _ in entries:
+        if kind not in ENTRY_KINDS:
+            raise ValueError(f"unknown ledger entry kind {kind!r}")
     # Take the head: the UPDATE locks the row until commit, so concurrent appends queue here.
-    size, prev = session.execute(_TAKE_HEAD).one()
-    seq = size - 1
-    body = canonical_body(seq=seq, kind=kind, at=utcnow().isoformat(), prev=prev, data=data)
-    digest = entry_hash(body)
-    values = {"seq": seq, "kind": kind, "body": body, "prev": prev, "digest": digest}
+    size, prev = session.execute(_TAKE_HEAD, {"count": len(entries)}).one()
+    seq = size - len(entries)
+    at = utcnow().isoformat()
+    written: list[LogEntry] = []
+    for kind, data in entries:
+        body = canonical_body(seq=seq, kind=kind, at=at, prev=prev, data=data)
+        digest = entry_hash(body)
+        written.append(LogEntry(seq=seq, kind=kind, body=body, prev_hash=prev, entry_hash=digest))
+        seq, prev = seq + 1, digest
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(_INSERT_ENTRY_AND_MOVE_HEAD, values)
+        values = {"digest": prev}
+        for n, e in enumerate(written):
+            values.update({f"seq{n}": e.seq, f"kind{n}": e.kind, f"body{n}": e.body, f"prev{n}": e.prev_hash,
+                           f"digest{n}": e.entry_hash})
+        session.execute(_insert_entries_and_move_head(len(written)), values)
     else:
-        session.execute(_INSERT_ENTRY, values)
-        session.execute(_MOVE_HEAD, values)
-    return LogEntry(seq=seq, kind=kind, body=body, prev_hash=prev, entry_hash=digest)
+        session.execute(_INSERT_ENTRY, [{"seq": e.seq, "kind": e.kind, "body": e.body, "prev": e.prev_hash,
+                                         "digest": e.entry_hash} for e in written])
+        session.execute(_MOVE_HEAD, {"digest": prev})
+    return written

@@ -27,7 +27,7 @@ from ledger.blocks import (
     claim,
     parse_policy,
     split,
-    split_entry,
+    split_payload,
 )
 from ledger.db import run_ledger_transaction
 from ledger.models import BlockStatus, CreditBlock, CreditProject, LedgerAccount, Registry, Retirement, RetirementPart
@@ -117,9 +117,6 @@ def retire(session: Session, *, account_id: int, tonnes: int, subject_kind: str,
         first = _existing(session, account_id, idempotency_key)
         if first is not None:
             return _same_request(first, **request)
-        held = held_tonnes(session, account_id, ex_post_only=True)
-        if held < tonnes:
-            raise InsufficientCredits(requested=tonnes, held=held)
         retirement = Retirement(public_id=secrets.token_urlsafe(16), account_id=account_id, tonnes=tonnes,
                                 subject_kind=subject_kind, subject_id=subject_id, beneficiary=beneficiary,
                                 reason=reason, policy=str(picking), idempotency_key=idempotency_key,
@@ -129,11 +126,14 @@ def retire(session: Session, *, account_id: int, tonnes: int, subject_kind: str,
         parts: list[RetirementPart] = []
         splits: list = []
         tried: list[int] = []
+        projects: dict[int, CreditProject] = {}
         remaining = tonnes
         while remaining > 0:
-            blocks = candidates(session, account_id=account_id, policy=picking, ex_post_only=True, tried=tried)
+            blocks = candidates(session, account_id=account_id, policy=picking, ex_post_only=True, tried=tried,
+                                projects=projects)
             if not blocks:
-                # Others took blocks after our first read: all or nothing, so give everything back.
+                # Too few held (or others took them first): all or nothing, so give everything back. What the
+                # account holds counts the tonnes this transaction had taken.
                 raise InsufficientCredits(requested=tonnes, held=held_tonnes(session, account_id,
                                                                              ex_post_only=True) + tonnes - remaining)
             for block in blocks:
@@ -147,11 +147,10 @@ def retire(session: Session, *, account_id: int, tonnes: int, subject_kind: str,
                 remaining -= part.quantity
                 if remaining == 0:
                     break
-        for parent, children in splits:
-            split_entry(session, parent, children, cause="retirement")
-        projects = {p.id: p for p in session.exec(select(CreditProject).where(
-            CreditProject.id.in_({part.project_id for part in parts}))).all()}
-        entry = log.append(session, "retirement", {
+        # The log entries last, all at once: the head stays locked only from here to the commit.
+        entries = [("split", split_payload(parent, children, projects[parent.project_id], cause="retirement"))
+                   for parent, children in splits]
+        entries.append(("retirement", {
             "retirement": retirement.public_id,
             "account": account_id,
             "tonnes": tonnes,
@@ -164,8 +163,8 @@ def retire(session: Session, *, account_id: int, tonnes: int, subject_kind: str,
                        "registry": Registry(projects[part.project_id].registry_name).value, "vintage": part.vintage,
                        "serial_start": part.serial_start, "serial_end": part.serial_end,
                        "quantity": part.quantity} for part in parts],
-        })
-        retirement.log_seq = entry.seq
+        }))
+        retirement.log_seq = log.append_many(session, entries)[-1].seq
         session.add(retirement)
         session.flush()
         return retirement
