@@ -71,9 +71,14 @@ def policy_order(policy: Policy) -> list:
 
 def candidates(session: Session, *, account_id: int, policy: Policy, ex_post_only: bool,
                tried: Iterable[int] = (), ex_post_first: bool = False,
-               projects: dict[int, CreditProject] | None = None) -> list[CreditBlock]:
+               projects: dict[int, CreditProject] | None = None, skip_locked: int = 0) -> list[CreditBlock]:
     """The account's held blocks in the policy's order, skipping those already tried; their projects, read in the
-    same query, go into `projects` (by id) when given."""
+    same query, go into `projects` (by id) when given.
+
+    `skip_locked` (PostgreSQL): lock and return at most that many blocks, passing over those another
+    transaction has locked (`FOR UPDATE SKIP LOCKED`) instead of queueing behind it. Finding none says nothing
+    about what the account holds: the caller then reads again without it and waits.
+    """
     query = (select(CreditBlock, CreditProject).join(CreditProject, CreditProject.id == CreditBlock.project_id)
              .where(CreditBlock.account_id == account_id, CreditBlock.status == BlockStatus.held))
     tried = list(tried)
@@ -84,7 +89,12 @@ def candidates(session: Session, *, account_id: int, policy: Policy, ex_post_onl
     order = policy_order(policy)
     if ex_post_first:
         order = [CreditBlock.is_ex_ante, *order]
-    rows = session.exec(query.order_by(*order).limit(CANDIDATES_PER_READ)).all()
+    query = query.order_by(*order)
+    if skip_locked:
+        query = query.limit(skip_locked).with_for_update(skip_locked=True, of=CreditBlock)
+    else:
+        query = query.limit(CANDIDATES_PER_READ)
+    rows = session.exec(query).all()
     if projects is not None:
         projects.update((project.id, project) for _, project in rows)
     return [block for block, _ in rows]

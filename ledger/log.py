@@ -38,13 +38,23 @@ _INSERT_ENTRY = text("INSERT INTO ledger_log_entry (seq, kind, body, prev_hash, 
 _MOVE_HEAD = text("UPDATE ledger_head SET head_hash = :digest WHERE id = 1")
 
 
+# The movements whose row records the seq of its log entry (append_many's `stamp`).
+STAMPED_TABLES = frozenset({"retirement", "credit_issuance", "credit_transfer", "invalidation"})
+
+
 @functools.cache
-def _insert_entries_and_move_head(count: int):
-    """PostgreSQL: `count` entries and the head's new hash in one statement (one round trip under the lock); a
-    data-modifying WITH runs to completion whether or not the main statement reads it."""
+def _stamp(table: str):
+    return text(f"UPDATE {table} SET log_seq = :stamp_seq WHERE id = :stamp_id")  # noqa: S608 (STAMPED_TABLES)
+
+
+@functools.cache
+def _insert_entries_and_move_head(count: int, stamp: str | None):
+    """PostgreSQL: `count` entries, the head's new hash (and the stamp) in one statement, one round trip under
+    the lock; a data-modifying WITH runs to completion whether or not the main statement reads it."""
     rows = ", ".join(f"(:seq{n}, :kind{n}, :body{n}, :prev{n}, :digest{n})" for n in range(count))
+    stamped = f", stamped AS ({_stamp(stamp).text})" if stamp else ""
     sql = ("WITH entries AS (INSERT INTO ledger_log_entry (seq, kind, body, prev_hash, entry_hash) "  # noqa: S608
-           f"VALUES {rows}) UPDATE ledger_head SET head_hash = :digest WHERE id = 1")  # (placeholders only)
+           f"VALUES {rows}){stamped} UPDATE ledger_head SET head_hash = :digest WHERE id = 1")  # (placeholders)
     return text(sql)
 
 
@@ -116,9 +126,14 @@ def append(session: Session, kind: str, data: dict) -> LogEntry:
     return append_many(session, [(kind, data)])[0]
 
 
-def append_many(session: Session, entries: Sequence[tuple[str, dict]]) -> list[LogEntry]:
+def append_many(session: Session, entries: Sequence[tuple[str, dict]], *,
+                stamp: tuple[str, int] | None = None) -> list[LogEntry]:
     """Append entries (kind, data) in this order, taking the head once: the same chain as one append each, with
-    one round trip to take the head and one to write the entries and move it, whatever their number."""
+    one round trip to take the head and one to write the entries and move it, whatever their number.
+
+    `stamp` (table, id): also set that row's `log_seq` to the last entry's seq, in the same statement on
+    PostgreSQL (one table of STAMPED_TABLES; the caller's ORM object is not refreshed).
+    """
     if not entries:
         return []
     for kind, _ in entries:
@@ -134,14 +149,19 @@ def append_many(session: Session, entries: Sequence[tuple[str, dict]]) -> list[L
         digest = entry_hash(body)
         written.append(LogEntry(seq=seq, kind=kind, body=body, prev_hash=prev, entry_hash=digest))
         seq, prev = seq + 1, digest
+    if stamp is not None and stamp[0] not in STAMPED_TABLES:
+        raise ValueError(f"no log_seq to stamp in table {stamp[0]!r}")
+    last = {"stamp_seq": written[-1].seq, "stamp_id": stamp[1]} if stamp else {}
     if session.get_bind().dialect.name == "postgresql":
-        values = {"digest": prev}
+        values = {"digest": prev, **last}
         for n, e in enumerate(written):
             values.update({f"seq{n}": e.seq, f"kind{n}": e.kind, f"body{n}": e.body, f"prev{n}": e.prev_hash,
                            f"digest{n}": e.entry_hash})
-        session.execute(_insert_entries_and_move_head(len(written)), values)
+        session.execute(_insert_entries_and_move_head(len(written), stamp[0] if stamp else None), values)
     else:
         session.execute(_INSERT_ENTRY, [{"seq": e.seq, "kind": e.kind, "body": e.body, "prev": e.prev_hash,
                                          "digest": e.entry_hash} for e in written])
         session.execute(_MOVE_HEAD, {"digest": prev})
+        if stamp:
+            session.execute(_stamp(stamp[0]), last)
     return written

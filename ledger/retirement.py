@@ -2,10 +2,12 @@
 
 One short transaction: the retirement row first (its idempotency key is unique per account), then each block
 claimed by a conditional `UPDATE credit_block SET status = … WHERE id = :id AND status = 'held' RETURNING`;
-a block another writer took meanwhile is skipped and the account read again. The last block is split (head
-retired, tail held). All or nothing: if the account runs short, everything is rolled back and
-InsufficientCredits names what it holds. PostgreSQL's serialization failures and deadlocks are retried by
-run_ledger_transaction; on SQLite, BEGIN IMMEDIATE makes retirements take turns.
+a block another writer took meanwhile is skipped and the account read again. On PostgreSQL the blocks are read
+`FOR UPDATE SKIP LOCKED`, one at a time, so that concurrent retirements from one account take different blocks
+instead of queueing behind each other; when all are being claimed, the plain read and the waiting UPDATE decide.
+The last block is split (head retired, tail held). All or nothing: if the account runs short, everything is
+rolled back and InsufficientCredits names what it holds. PostgreSQL's serialization failures and deadlocks are
+retried by run_ledger_transaction; on SQLite, BEGIN IMMEDIATE makes retirements take turns.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from errors import Conflict, NotFound, ValidationError
@@ -36,6 +39,7 @@ __all__ = ["DEFAULT_POLICY", "POLICIES", "SUBJECT_KINDS", "InsufficientCredits",
 
 SUBJECT_KINDS = ("event_snapshot", "inventory_period", "personal_footprint")
 MAX_IDEMPOTENCY_KEY = 128
+SKIP_LOCKED_BLOCKS = 1  # blocks locked per read while passing over those other retirements are claiming
 
 
 class InsufficientCredits(Conflict):
@@ -128,9 +132,16 @@ def retire(session: Session, *, account_id: int, tonnes: int, subject_kind: str,
         tried: list[int] = []
         projects: dict[int, CreditProject] = {}
         remaining = tonnes
+        # PostgreSQL: take the first block in the policy's order that no other retirement is claiming (it would
+        # be split or retired when its claimer commits, and this one would then pass over it anyway); only when
+        # every remaining block is being claimed, queue behind the claimers and read again.
+        skip_locked = SKIP_LOCKED_BLOCKS if session.get_bind().dialect.name == "postgresql" else 0
         while remaining > 0:
             blocks = candidates(session, account_id=account_id, policy=picking, ex_post_only=True, tried=tried,
-                                projects=projects)
+                                projects=projects, skip_locked=skip_locked)
+            if skip_locked and not blocks:
+                blocks = candidates(session, account_id=account_id, policy=picking, ex_post_only=True, tried=tried,
+                                    projects=projects)
             if not blocks:
                 # Too few held (or others took them first): all or nothing, so give everything back. What the
                 # account holds counts the tonnes this transaction had taken.
@@ -164,9 +175,9 @@ def retire(session: Session, *, account_id: int, tonnes: int, subject_kind: str,
                        "serial_start": part.serial_start, "serial_end": part.serial_end,
                        "quantity": part.quantity} for part in parts],
         }))
-        retirement.log_seq = log.append_many(session, entries)[-1].seq
-        session.add(retirement)
-        session.flush()
+        # The retirement row gets its log_seq in the same statement as the entries (no UPDATE of its own).
+        seq = log.append_many(session, entries, stamp=("retirement", retirement.id))[-1].seq
+        set_committed_value(retirement, "log_seq", seq)
         return retirement
 
     try:

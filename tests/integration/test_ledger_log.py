@@ -360,3 +360,17 @@ def test_a_session_with_its_own_uncommitted_appends_is_verified_in_process(commi
         report = verify_ledger(session, invariants=no_invariants)
         session.rollback()
     assert report.ok and report.size == 5
+
+
+def test_entries_appended_together_chain_as_if_appended_one_by_one(session):
+    from ledger.log import append_many
+
+    append_movements(session, 2)
+    written = run_ledger_transaction(session, lambda s: append_many(s, [movement(2), movement(3), movement(4)]))
+    assert [e.seq for e in written] == [2, 3, 4]
+    assert [e.prev_hash for e in written[1:]] == [e.entry_hash for e in written[:-1]]
+    report = verify_ledger(session, invariants=no_invariants)
+    assert report.ok, report.summary()
+    assert (report.size, report.head_hash) == (5, written[-1].entry_hash)
+    with pytest.raises(ValueError, match="no log_seq to stamp"):
+        append_many(session, [movement(5)], stamp=("ledger_head", 1))
