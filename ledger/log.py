@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -25,7 +26,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from db import utcnow
-from ledger.models import LedgerHead, LogEntry
+from ledger.models import LedgerHead
 
 GENESIS_HASH = "0" * 64
 ENTRY_KINDS = frozenset({"issuance", "transfer", "split", "retirement", "invalidation"})
@@ -118,16 +119,24 @@ def ensure_head(session: Session) -> None:
         session.flush()
 
 
-def append(session: Session, kind: str, data: dict) -> LogEntry:
-    """Append one entry in the caller's transaction (which commits or rolls it back with the movement).
+@dataclass(frozen=True, slots=True)
+class WrittenEntry:
+    """An entry as append wrote it: LogEntry's columns, without an ORM object (not attached to the session)."""
 
-    Returns the entry as written (not attached to the session).
-    """
+    seq: int
+    kind: str
+    body: str
+    prev_hash: str
+    entry_hash: str
+
+
+def append(session: Session, kind: str, data: dict) -> WrittenEntry:
+    """Append one entry in the caller's transaction (which commits or rolls it back with the movement)."""
     return append_many(session, [(kind, data)])[0]
 
 
 def append_many(session: Session, entries: Sequence[tuple[str, dict]], *,
-                stamp: tuple[str, int] | None = None) -> list[LogEntry]:
+                stamp: tuple[str, int] | None = None) -> list[WrittenEntry]:
     """Append entries (kind, data) in this order, taking the head once: the same chain as one append each, with
     one round trip to take the head and one to write the entries and move it, whatever their number.
 
@@ -139,29 +148,31 @@ def append_many(session: Session, entries: Sequence[tuple[str, dict]], *,
     for kind, _ in entries:
         if kind not in ENTRY_KINDS:
             raise ValueError(f"unknown ledger entry kind {kind!r}")
+    session.flush()  # what the session holds is written first, before the head is taken
+    connection = session.connection()  # Core statements on the session's transaction: no ORM execution layer
     # Take the head: the UPDATE locks the row until commit, so concurrent appends queue here.
-    size, prev = session.execute(_TAKE_HEAD, {"count": len(entries)}).one()
+    size, prev = connection.execute(_TAKE_HEAD, {"count": len(entries)}).one()
     seq = size - len(entries)
     at = utcnow().isoformat()
-    written: list[LogEntry] = []
+    written: list[WrittenEntry] = []
     for kind, data in entries:
         body = canonical_body(seq=seq, kind=kind, at=at, prev=prev, data=data)
         digest = entry_hash(body)
-        written.append(LogEntry(seq=seq, kind=kind, body=body, prev_hash=prev, entry_hash=digest))
+        written.append(WrittenEntry(seq, kind, body, prev, digest))
         seq, prev = seq + 1, digest
     if stamp is not None and stamp[0] not in STAMPED_TABLES:
         raise ValueError(f"no log_seq to stamp in table {stamp[0]!r}")
     last = {"stamp_seq": written[-1].seq, "stamp_id": stamp[1]} if stamp else {}
-    if session.get_bind().dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":
         values = {"digest": prev, **last}
         for n, e in enumerate(written):
             values.update({f"seq{n}": e.seq, f"kind{n}": e.kind, f"body{n}": e.body, f"prev{n}": e.prev_hash,
                            f"digest{n}": e.entry_hash})
-        session.execute(_insert_entries_and_move_head(len(written), stamp[0] if stamp else None), values)
+        connection.execute(_insert_entries_and_move_head(len(written), stamp[0] if stamp else None), values)
     else:
-        session.execute(_INSERT_ENTRY, [{"seq": e.seq, "kind": e.kind, "body": e.body, "prev": e.prev_hash,
+        connection.execute(_INSERT_ENTRY, [{"seq": e.seq, "kind": e.kind, "body": e.body, "prev": e.prev_hash,
                                          "digest": e.entry_hash} for e in written])
-        session.execute(_MOVE_HEAD, {"digest": prev})
+        connection.execute(_MOVE_HEAD, {"digest": prev})
         if stamp:
-            session.execute(_stamp(stamp[0]), last)
+            connection.execute(_stamp(stamp[0]), last)
     return written
