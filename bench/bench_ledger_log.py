@@ -1,10 +1,13 @@
-"""The transparency log: appends per second against a bare one-row INSERT at the same concurrency, and
-`verify_ledger` over 1,000,000 entries; on SQLite and on a scratch PostgreSQL database."""
+"""The ledger: retirements per second with 1 and 16 clients (PostgreSQL) and log appends per second, each against
+bare one-row INSERT transactions at the same concurrency, and `verify_ledger` over 1,000,000 entries; on SQLite
+and on a scratch PostgreSQL database. After the retirements, no serial may be in two retirement parts and the
+invariants must hold."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import os
 import tempfile
 import threading
@@ -24,6 +27,12 @@ SECONDS = 5
 ENTRIES = 1_000_000
 TARGET_APPEND_RATIO = 0.5
 TARGET_VERIFY_S = 10.0
+RETIRE_CLIENTS = (1, 16)
+TARGET_RETIRE_RATIO = 0.25  # at 16 clients
+RETIRE_TONNES = 7
+STOCK_BLOCK_TONNES = 2_000
+# Blocks held by the shared account (40,000 t) and by each client's own (6,000 t): more than can be retired in time.
+SHARED_BLOCKS, OWN_BLOCKS = 20, 3
 AT = "2026-12-01T08:00:00.000001+00:00"
 DATA = {"retirement_id": 0, "public_id": "r00000000", "account_id": 2, "tonnes": 7,
         "subject": {"kind": "event_snapshot", "id": 41}, "beneficiary": "广州绿色论坛 2026", "reason": "零碳会议",
@@ -86,19 +95,104 @@ def _per_second(engine, work, clients: int, seconds: float) -> float:
     return sum(counts) / (time.monotonic() - started)
 
 
-def _appends(engine, backend: str) -> None:
-    from ledger.db import begin_write, run_ledger_transaction
-    from ledger.log import append
-    from ledger.verify import verify_ledger
+def _bare_insert(engine, backend: str):
+    """A transaction of one INSERT into a fresh table (the baseline), as a `work(session)` for _per_second."""
+    from ledger.db import begin_write
 
     body = rfc8785.dumps(DATA).decode()
     with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS bench_bare_insert")
         connection.exec_driver_sql(BARE_TABLE if backend == "sqlite" else BARE_TABLE.replace("INTEGER", "SERIAL"))
 
     def bare(session: Session) -> None:
         begin_write(session)  # the same BEGIN IMMEDIATE a ledger transaction takes on SQLite
         session.execute(text("INSERT INTO bench_bare_insert (body) VALUES (:body)"), {"body": body})
         session.commit()
+
+    return bare
+
+
+def _stock(engine, accounts_wanted: int = 1) -> list[int]:
+    """Accounts (the pool first, then organisations'), the pool holding SHARED_BLOCKS and the others OWN_BLOCKS
+    ex-post CCER blocks of one project each; their ids."""
+    from ledger import accounts, issuance, projects
+    from tests.factories import make_organisation
+
+    with Session(engine) as session:
+        held = [accounts.pool_account(session).id]
+        held += [accounts.account_of(session, make_organisation(session).id).id for _ in range(accounts_wanted - 1)]
+        project = projects.create_project(session, values={
+            "project_type": "ccer_afforestation", "registry_name": "ccer", "registry_project_id": "BENCH-1",
+            "methodology_id": "CCER-14-001-V01", "name_zh": "基准测试碳汇", "name_en": "Bench sink",
+            "province": "CN-JX", "developer": "基准测试林场"})
+        holders = [held[0]] * SHARED_BLOCKS + [account for account in held[1:] for _ in range(OWN_BLOCKS)]
+        for n, holder in enumerate(holders):
+            start = 1 + n * STOCK_BLOCK_TONNES
+            end = start + STOCK_BLOCK_TONNES - 1
+            issuance.issue(session, project_id=project.id, account_id=holder, vintage=2023,
+                           serial_start=start, serial_end=end, serial_text=f"BENCH-1-2023-{start:06d}-{end:06d}")
+        return held
+
+
+def _serials_retired_twice(session: Session) -> int:
+    """How many retirement parts overlap an earlier part of the same serial namespace."""
+    return session.execute(text("""
+        SELECT COUNT(*) FROM (
+          SELECT rp.serial_start, MAX(rp.serial_end) OVER (PARTITION BY b.serial_namespace ORDER BY rp.serial_start,
+                 rp.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+          FROM retirement_part rp JOIN credit_block b ON b.id = rp.block_id) AS parts
+        WHERE reach >= serial_start""")).scalar_one()
+
+
+def _retirements(engine, backend: str) -> None:
+    from ledger.invariants import check_invariants
+    from ledger.retirement import retire
+
+    pool, *own = _stock(engine, 1 + max(RETIRE_CLIENTS))
+    keys = itertools.count()
+    bare = _bare_insert(engine, backend)
+    by_client, seats = threading.local(), itertools.count()
+
+    def retirement(session: Session, account_id: int | None = None) -> None:
+        retire(session, account_id=account_id or pool, tonnes=RETIRE_TONNES, subject_kind="event_snapshot",
+               subject_id=1, beneficiary="广州绿色论坛 2026", reason="零碳会议", idempotency_key=f"bench-{next(keys)}")
+
+    def retirement_from_own_account(session: Session) -> None:
+        if not hasattr(by_client, "account"):
+            by_client.account = own[next(seats)]
+        retirement(session, by_client.account)
+
+    for clients in RETIRE_CLIENTS:
+        baseline = _per_second(engine, bare, clients, SECONDS)
+        figure = _per_second(engine, retirement, clients, SECONDS)
+        ratio = figure / baseline
+        target = clients == max(RETIRE_CLIENTS)
+        report(f"{backend}: retirements of {RETIRE_TONNES} t from one account, {clients} client(s)", figure,
+               "tx/s", baseline=baseline, baseline_name="bare one-row INSERT",
+               target=f"ratio >= {TARGET_RETIRE_RATIO}" if target else "",
+               ok=ratio >= TARGET_RETIRE_RATIO if target else None)
+    # The same with no two clients drawing on one account: what the log head alone costs.
+    clients = max(RETIRE_CLIENTS)
+    baseline = _per_second(engine, bare, clients, SECONDS)
+    figure = _per_second(engine, retirement_from_own_account, clients, SECONDS)
+    report(f"{backend}: retirements of {RETIRE_TONNES} t, {clients} clients, an account each", figure, "tx/s",
+           baseline=baseline, baseline_name="bare one-row INSERT")
+    with Session(engine) as session:
+        twice, problems = _serials_retired_twice(session), check_invariants(session)
+        retired = session.execute(text("SELECT COUNT(*) FROM retirement")).scalar_one()
+    report(f"{backend}: serials in two retirements after {retired} retirements", twice, "parts", target="0",
+           ok=twice == 0)
+    if problems:
+        raise RuntimeError(f"the ledger's invariants fail after the retirements: {problems}")
+    print(f"{backend}: invariants after {retired} retirements: OK", flush=True)
+
+
+def _appends(engine, backend: str) -> None:
+    from ledger.db import run_ledger_transaction
+    from ledger.log import append
+    from ledger.verify import verify_ledger
+
+    bare = _bare_insert(engine, backend)
 
     def log_append(session: Session) -> None:
         run_ledger_transaction(session, lambda s: append(s, "retirement", DATA))
@@ -188,8 +282,10 @@ def run() -> None:
     for backend in backends:
         with _scratch(backend) as url:
             _migrate(url)
-            engine = make_engine(url)
+            engine = make_engine(url, pool_size=max(RETIRE_CLIENTS), max_overflow=2)
             try:
+                if backend == "postgresql" or os.environ.get("BENCH_SQLITE_RETIREMENTS"):
+                    _retirements(engine, backend)
                 _appends(engine, backend)
                 _verify_million(engine, backend)
             finally:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, case, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from errors import Conflict, ValidationError
@@ -69,9 +70,16 @@ def policy_order(policy: Policy) -> list:
 
 
 def candidates(session: Session, *, account_id: int, policy: Policy, ex_post_only: bool,
-               tried: Iterable[int] = (), ex_post_first: bool = False) -> list[CreditBlock]:
-    """The account's held blocks in the policy's order, skipping those already tried."""
-    query = (select(CreditBlock).join(CreditProject, CreditProject.id == CreditBlock.project_id)
+               tried: Iterable[int] = (), ex_post_first: bool = False,
+               projects: dict[int, CreditProject] | None = None, skip_locked: int = 0) -> list[CreditBlock]:
+    """The account's held blocks in the policy's order, skipping those already tried; their projects, read in the
+    same query, go into `projects` (by id) when given.
+
+    `skip_locked` (PostgreSQL): lock and return at most that many blocks, passing over those another
+    transaction has locked (`FOR UPDATE SKIP LOCKED`) instead of queueing behind it. Finding none says nothing
+    about what the account holds: the caller then reads again without it and waits.
+    """
+    query = (select(CreditBlock, CreditProject).join(CreditProject, CreditProject.id == CreditBlock.project_id)
              .where(CreditBlock.account_id == account_id, CreditBlock.status == BlockStatus.held))
     tried = list(tried)
     if tried:
@@ -81,7 +89,15 @@ def candidates(session: Session, *, account_id: int, policy: Policy, ex_post_onl
     order = policy_order(policy)
     if ex_post_first:
         order = [CreditBlock.is_ex_ante, *order]
-    return list(session.exec(query.order_by(*order).limit(CANDIDATES_PER_READ)).all())
+    query = query.order_by(*order)
+    if skip_locked:
+        query = query.limit(skip_locked).with_for_update(skip_locked=True, of=CreditBlock)
+    else:
+        query = query.limit(CANDIDATES_PER_READ)
+    rows = session.exec(query).all()
+    if projects is not None:
+        projects.update((project.id, project) for _, project in rows)
+    return [block for block, _ in rows]
 
 
 def claim(session: Session, block: CreditBlock, *, in_account: int | None = None,
@@ -96,11 +112,14 @@ def claim(session: Session, block: CreditBlock, *, in_account: int | None = None
         conditions.append(CreditBlock.status == expected)
     if in_account is not None:
         conditions.append(CreditBlock.account_id == in_account)
+    columns = CreditBlock.__table__.columns
     row = session.execute(update(CreditBlock).where(and_(*conditions)).values(**changes)
-                          .returning(CreditBlock.id)).first()
+                          .returning(*columns)).first()
     if row is None:
         return None
-    session.refresh(block)
+    # The row as the UPDATE left it, without another SELECT (what session.refresh would read).
+    for column, value in zip(columns, row, strict=True):
+        set_committed_value(block, column.key, value)
     return block
 
 
@@ -142,7 +161,13 @@ def split(session: Session, parent: CreditBlock, pieces: Sequence[Piece], *,
 def split_entry(session: Session, parent: CreditBlock, children: Sequence[CreditBlock], *, cause: str) -> int:
     """Append the `split` log entry of one split; returns its seq."""
     project = session.get(CreditProject, parent.project_id)
-    entry = log.append(session, "split", {
+    return log.append(session, "split", split_payload(parent, children, project, cause=cause)).seq
+
+
+def split_payload(parent: CreditBlock, children: Sequence[CreditBlock], project: CreditProject, *,
+                  cause: str) -> dict:
+    """What the `split` log entry of one split says."""
+    return {
         "cause": cause,
         "block": parent.id,
         "registry": Registry(parent.registry_name).value,
@@ -151,8 +176,7 @@ def split_entry(session: Session, parent: CreditBlock, children: Sequence[Credit
         "serial_start": parent.serial_start,
         "serial_end": parent.serial_end,
         "parts": [block_payload(child) for child in children],
-    })
-    return entry.seq
+    }
 
 
 def block_payload(block: CreditBlock) -> dict:

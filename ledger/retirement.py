@@ -2,10 +2,12 @@
 
 One short transaction: the retirement row first (its idempotency key is unique per account), then each block
 claimed by a conditional `UPDATE credit_block SET status = … WHERE id = :id AND status = 'held' RETURNING`;
-a block another writer took meanwhile is skipped and the account read again. The last block is split (head
-retired, tail held). All or nothing: if the account runs short, everything is rolled back and
-InsufficientCredits names what it holds. PostgreSQL's serialization failures and deadlocks are retried by
-run_ledger_transaction; on SQLite, BEGIN IMMEDIATE makes retirements take turns.
+a block another writer took meanwhile is skipped and the account read again. On PostgreSQL the blocks are read
+`FOR UPDATE SKIP LOCKED`, one at a time, so that concurrent retirements from one account take different blocks
+instead of queueing behind each other; when all are being claimed, the plain read and the waiting UPDATE decide.
+The last block is split (head retired, tail held). All or nothing: if the account runs short, everything is
+rolled back and InsufficientCredits names what it holds. PostgreSQL's serialization failures and deadlocks are
+retried by run_ledger_transaction; on SQLite, BEGIN IMMEDIATE makes retirements take turns.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from errors import Conflict, NotFound, ValidationError
@@ -27,7 +30,7 @@ from ledger.blocks import (
     claim,
     parse_policy,
     split,
-    split_entry,
+    split_payload,
 )
 from ledger.db import run_ledger_transaction
 from ledger.models import BlockStatus, CreditBlock, CreditProject, LedgerAccount, Registry, Retirement, RetirementPart
@@ -38,6 +41,7 @@ __all__ = ["DEFAULT_POLICY", "POLICIES", "SUBJECT_KINDS", "InsufficientCredits",
 # What tonnes are retired against; attendees' and citizens' shares come from tonnes retired for their pool.
 SUBJECT_KINDS = ("event_snapshot", "inventory_period", "personal_footprint", "event_attendees", "citizens")
 MAX_IDEMPOTENCY_KEY = 128
+SKIP_LOCKED_BLOCKS = 1  # blocks locked per read while passing over those other retirements are claiming
 
 
 class InsufficientCredits(Conflict):
@@ -137,9 +141,6 @@ def retire_within(session: Session, *, account_id: int, tonnes: int, subject_kin
     first = _existing(session, account_id, idempotency_key)
     if first is not None:
         return _same_request(first, tonnes=tonnes, subject_kind=subject_kind, subject_id=subject_id)
-    held = held_tonnes(session, account_id, ex_post_only=True)
-    if held < tonnes:
-        raise InsufficientCredits(requested=tonnes, held=held)
     retirement = Retirement(public_id=secrets.token_urlsafe(16), account_id=account_id, tonnes=tonnes,
                             subject_kind=subject_kind, subject_id=subject_id, beneficiary=beneficiary,
                             reason=reason, policy=str(picking), idempotency_key=idempotency_key,
@@ -149,11 +150,21 @@ def retire_within(session: Session, *, account_id: int, tonnes: int, subject_kin
     parts: list[RetirementPart] = []
     splits: list = []
     tried: list[int] = []
+    projects: dict[int, CreditProject] = {}
     remaining = tonnes
+    # PostgreSQL: take the first block in the policy's order that no other retirement is claiming (it would
+    # be split or retired when its claimer commits, and this one would then pass over it anyway); only when
+    # every remaining block is being claimed, queue behind the claimers and read again.
+    skip_locked = SKIP_LOCKED_BLOCKS if session.get_bind().dialect.name == "postgresql" else 0
     while remaining > 0:
-        blocks = candidates(session, account_id=account_id, policy=picking, ex_post_only=True, tried=tried)
+        blocks = candidates(session, account_id=account_id, policy=picking, ex_post_only=True, tried=tried,
+                            projects=projects, skip_locked=skip_locked)
+        if skip_locked and not blocks:
+            blocks = candidates(session, account_id=account_id, policy=picking, ex_post_only=True, tried=tried,
+                                projects=projects)
         if not blocks:
-            # Others took blocks after our first read: all or nothing, so give everything back.
+            # Too few held (or others took them first): all or nothing, so give everything back. What the
+            # account holds counts the tonnes this transaction had taken.
             raise InsufficientCredits(requested=tonnes, held=held_tonnes(session, account_id,
                                                                          ex_post_only=True) + tonnes - remaining)
         for block in blocks:
@@ -167,11 +178,10 @@ def retire_within(session: Session, *, account_id: int, tonnes: int, subject_kin
             remaining -= part.quantity
             if remaining == 0:
                 break
-    for parent, children in splits:
-        split_entry(session, parent, children, cause="retirement")
-    projects = {p.id: p for p in session.exec(select(CreditProject).where(
-        CreditProject.id.in_({part.project_id for part in parts}))).all()}
-    entry = log.append(session, "retirement", {
+    # The log entries last, all at once: the head stays locked only from here to the commit.
+    entries = [("split", split_payload(parent, children, projects[parent.project_id], cause="retirement"))
+               for parent, children in splits]
+    entries.append(("retirement", {
         "retirement": retirement.public_id,
         "account": account_id,
         "tonnes": tonnes,
@@ -184,10 +194,10 @@ def retire_within(session: Session, *, account_id: int, tonnes: int, subject_kin
                    "registry": Registry(projects[part.project_id].registry_name).value, "vintage": part.vintage,
                    "serial_start": part.serial_start, "serial_end": part.serial_end,
                    "quantity": part.quantity} for part in parts],
-    })
-    retirement.log_seq = entry.seq
-    session.add(retirement)
-    session.flush()
+    }))
+    # The retirement row gets its log_seq in the same statement as the entries (no UPDATE of its own).
+    seq = log.append_many(session, entries, stamp=("retirement", retirement.id))[-1].seq
+    set_committed_value(retirement, "log_seq", seq)
     return retirement
 
 

@@ -191,3 +191,59 @@ def test_the_same_serials_issued_at_once_enter_the_ledger_once(engine):
     with Session(engine) as session:
         assert len(session.exec(select(CreditBlock)).all()) == 1
         assert check_invariants(session) == []
+
+
+def _retire_in_thread(engine, account_id: int, key: str) -> tuple[threading.Thread, list]:
+    outcome: list = []
+
+    def run() -> None:
+        with Session(engine, expire_on_commit=False) as session:
+            outcome.append(_retire(account_id, 7, key)(session))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def _block_ids(engine, account_id: int) -> list[int]:
+    with Session(engine) as session:
+        return list(session.exec(select(CreditBlock.id).where(CreditBlock.account_id == account_id,
+                                                              CreditBlock.parent_id.is_(None))
+                                 .order_by(CreditBlock.serial_start)).all())
+
+
+def test_a_retirement_passes_over_a_block_another_is_claiming_instead_of_waiting(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time (BEGIN IMMEDIATE): nothing to pass over")
+    account_id = _account_holding(engine, [(1, 100), (101, 200)])
+    first, second = _block_ids(engine, account_id)
+    with engine.connect() as claimer:  # another retirement, mid-transaction, holding the first block
+        claimer.exec_driver_sql(f"SELECT id FROM credit_block WHERE id = {first} FOR UPDATE")
+        thread, outcome = _retire_in_thread(engine, account_id, "passes-over")
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the retirement queued behind the locked block"
+        claimer.rollback()
+    with Session(engine) as session:
+        parts = session.exec(select(RetirementPart).where(RetirementPart.retirement_id == outcome[0].id)).all()
+        assert [(p.serial_start, p.serial_end) for p in parts] == [(101, 107)]
+        parent = session.get(CreditBlock, parts[0].block_id).parent_id
+        assert parent == second
+        assert check_invariants(session) == []
+
+
+def test_when_every_block_is_being_claimed_a_retirement_waits_and_then_takes_the_first(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time (BEGIN IMMEDIATE): nothing to pass over")
+    account_id = _account_holding(engine, [(1, 100)])
+    with engine.connect() as claimer:
+        claimer.exec_driver_sql(f"SELECT id FROM credit_block WHERE account_id = {account_id} FOR UPDATE")
+        thread, outcome = _retire_in_thread(engine, account_id, "waits")
+        thread.join(timeout=1)
+        assert thread.is_alive() and outcome == []  # not refused as short of credits: it waits for the claimer
+        claimer.rollback()  # the claimer gave up: the block is still held
+        thread.join(timeout=60)
+    with Session(engine) as session:
+        parts = session.exec(select(RetirementPart).where(RetirementPart.retirement_id == outcome[0].id)).all()
+        assert [(p.serial_start, p.serial_end) for p in parts] == [(1, 7)]
+        assert accounts.held_tonnes(session, account_id) == 93
+        assert check_invariants(session) == []

@@ -279,3 +279,98 @@ def test_an_entry_beyond_the_log_is_a_404_and_an_empty_log_has_nothing_to_prove(
     assert empty.status_code == 422 and empty.get_json()["error"]["fields"] == {"index": ["the log is empty"]}
     checkpoint = client.get("/ledger/checkpoint").get_data(as_text=True)
     assert checkpoint.split("\n")[1:3] == ["0", base64.b64encode(merkle.EMPTY_ROOT).decode()]
+
+
+@pytest.fixture
+def in_workers(monkeypatch):
+    """verify_ledger splits even a small log among worker processes (two ranges, as on a two-core machine)."""
+    import ledger.verify
+
+    monkeypatch.setattr(ledger.verify, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(ledger.verify, "MAX_WORKERS", 2)
+    monkeypatch.setattr(ledger.verify.os, "cpu_count", lambda: 2)
+
+
+def test_worker_processes_find_the_same_root_as_one_process(committed_engine, monkeypatch):
+    with Session(committed_engine) as session:
+        append_movements(session, 11)
+        alone = verify_ledger(session, invariants=no_invariants)
+    import ledger.verify
+
+    monkeypatch.setattr(ledger.verify, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(ledger.verify.os, "cpu_count", lambda: 2)
+    with Session(committed_engine) as session:
+        assert ledger.verify._worker_url(session, 11) is not None
+        split = verify_ledger(session, invariants=no_invariants)
+    assert alone.ok and split.ok, split.summary()
+    assert (split.size, split.root_hash, split.head_hash) == (alone.size, alone.root_hash, alone.head_hash) == (
+        11, merkle.root([merkle.leaf_hash(b.encode()) for b in _bodies(committed_engine)]), _head(committed_engine))
+
+
+def _bodies(engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.execute(text("SELECT body FROM ledger_log_entry ORDER BY seq")).scalars())
+
+
+def _head(engine) -> str:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT head_hash FROM ledger_head")).scalar()
+
+
+@pytest.mark.parametrize("seq", [3, 7, 11])  # retirements; two ranges of 12 entries: 0–5 and 6 onwards
+def test_worker_processes_name_an_edited_entry_on_either_side_of_their_bound(committed_engine, in_workers, seq):
+    with Session(committed_engine) as session:
+        append_movements(session, 12)
+    with committed_engine.begin() as connection:
+        open_triggers(connection)
+        edit_one_body(connection, seq)
+        stored = connection.execute(text("SELECT entry_hash FROM ledger_log_entry WHERE seq = :s"), {"s": seq}).scalar()
+    with Session(committed_engine) as session:
+        report = verify_ledger(session, invariants=no_invariants)
+    assert report.first_bad_seq == seq
+    assert report.problems == [f"entry {seq}: entry_hash {stored} is not the SHA-256 of its body: the body was altered"]
+
+
+def test_worker_processes_catch_a_chain_broken_at_their_bound(committed_engine, in_workers):
+    with Session(committed_engine) as session:
+        append_movements(session, 12)
+    with committed_engine.begin() as connection:
+        open_triggers(connection)
+        # Entry 6 (the second range's first) made self-consistent but chained to a hash that is not entry 5's.
+        body = connection.execute(text("SELECT body FROM ledger_log_entry WHERE seq = 6")).scalar()
+        parsed = orjson.loads(body)
+        forged = canonical_body(seq=6, kind=parsed["kind"], at=parsed["at"], prev="f" * 64, data=parsed["data"])
+        connection.execute(text("UPDATE ledger_log_entry SET body = :body, prev_hash = :prev, entry_hash = :hash "
+                                "WHERE seq = 6"), {"body": forged, "prev": "f" * 64, "hash": entry_hash(forged)})
+        real_prev = connection.execute(text("SELECT entry_hash FROM ledger_log_entry WHERE seq = 5")).scalar()
+    with Session(committed_engine) as session:
+        report = verify_ledger(session, invariants=no_invariants)
+    assert report.first_bad_seq == 6
+    assert report.problems[0] == f"entry 6: prev_hash {'f' * 64} is not the previous entry's hash {real_prev}"
+    assert report.problems[1].startswith("entry 7: prev_hash ")  # entry 7 still names the honest entry 6
+
+
+def test_a_session_with_its_own_uncommitted_appends_is_verified_in_process(committed_engine, in_workers):
+    import ledger.verify
+
+    with Session(committed_engine) as session:
+        append_movements(session, 4)
+        append(session, *movement(4))  # not committed: worker connections would not see it
+        assert ledger.verify._worker_url(session, 5) is None
+        report = verify_ledger(session, invariants=no_invariants)
+        session.rollback()
+    assert report.ok and report.size == 5
+
+
+def test_entries_appended_together_chain_as_if_appended_one_by_one(session):
+    from ledger.log import append_many
+
+    append_movements(session, 2)
+    written = run_ledger_transaction(session, lambda s: append_many(s, [movement(2), movement(3), movement(4)]))
+    assert [e.seq for e in written] == [2, 3, 4]
+    assert [e.prev_hash for e in written[1:]] == [e.entry_hash for e in written[:-1]]
+    report = verify_ledger(session, invariants=no_invariants)
+    assert report.ok, report.summary()
+    assert (report.size, report.head_hash) == (5, written[-1].entry_hash)
+    with pytest.raises(ValueError, match="no log_seq to stamp"):
+        append_many(session, [movement(5)], stamp=("ledger_head", 1))
