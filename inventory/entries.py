@@ -30,7 +30,7 @@ from calculators.enterprise import (
     WaterUse,
     enterprise_footprint,
 )
-from calculators.footprint import CalculationError, dsum, plain
+from calculators.footprint import CalculationError, divisions_cut, dsum, mul, plain
 from calculators.travel import CABINS, CAR_FUELS, MODES, RAIL_TYPES, VEHICLE_SIZES, Leg
 from calculators.units import convert
 from factors import FactorSet
@@ -345,3 +345,133 @@ def _entry_error(error: CalculationError, values: Mapping) -> EntryError:
         value = values["facility"].province if values.get("facility") else ""
     shown = plain(value) if isinstance(value, Decimal) else ("" if value is None else str(value))
     return EntryError({field: (shown, str(error.message))})
+
+
+# Many entries at once (an import): the same checks and the same kg, each input shape worked out once.
+
+# The fields that make an entry's shape: everything but the facility, the month and the quantity.
+SHAPE_FIELDS = tuple(name for name in FIELD_NAMES if name not in ("facility", "month", "quantity"))
+
+
+class EntryChecker:
+    """clean_entry for many entries of one organisation, each shape checked once.
+
+    An entry whose shape was clean before needs only its facility, month and quantity checked; any other entry
+    (a new shape, a cell that is not text, any problem at all) goes through clean_entry itself, so that its errors
+    are exactly clean_entry's.
+    """
+
+    def __init__(self, facilities: Mapping[str, Facility]):
+        self.facilities = facilities
+        self._shapes: dict[tuple, dict] = {}
+        self._months: dict[str, date] = {}
+
+    def clean(self, raw: Mapping[str, object]) -> tuple[dict, tuple | None]:
+        """(clean_entry's values, the entry's shape, or None when it has none that can be reused)."""
+        get = raw.get
+        shape = tuple([get(name, "") for name in SHAPE_FIELDS])
+        template = self._shapes.get(shape)
+        if template is not None:
+            facility = self.facilities.get(_plain_text(get("facility")))
+            month = self._months.get(get("month"))
+            quantity_text = get("quantity")
+            if facility is not None and month is not None and type(quantity_text) is str:
+                problems: dict = {}
+                quantity = _decimal(quantity_text.strip(), "quantity", problems)
+                if quantity is not None:
+                    values = template.copy()
+                    values["facility_id"], values["facility"] = facility.id, facility
+                    values["month"], values["quantity"] = month, quantity
+                    return values, shape
+        values = clean_entry(raw, self.facilities)
+        month_text = get("month")
+        if type(month_text) is str:
+            self._months.setdefault(month_text, values["month"])
+        if all(value is None or type(value) is str for value in shape):
+            self._shapes.setdefault(shape, {name: value for name, value in values.items()
+                                            if name not in ("facility_id", "facility", "month", "quantity")})
+            return values, shape
+        return values, None
+
+
+def _plain_text(value: object) -> str:
+    return value.strip() if type(value) is str else _text(value)
+
+
+class _PerUnit:
+    """An entry's Computed for a quantity of 1, to be scaled: kg and line quantities are proportional to it."""
+
+    def __init__(self, computed: Computed):
+        self.computed = computed
+        self.lines = tuple((line, Decimal(line["quantity"]), Decimal(line["kgco2e"])) for line in computed.line_items)
+
+    def scaled(self, quantity: Decimal) -> Computed:
+        unit = self.computed
+        return Computed(unit.factor_set, unit.scope, unit.ghg_category, unit.iso_category,
+                        mul(quantity, unit.kgco2e),
+                        None if unit.kgco2e_market is None else mul(quantity, unit.kgco2e_market),
+                        [{**line, "quantity": plain(mul(quantity, line_quantity)), "kgco2e": plain(mul(quantity, kg))}
+                         for line, line_quantity, kg in self.lines])
+
+
+_PROBES = (Decimal(1), Decimal("7.3"))
+_PROPORTIONAL = ("quantity", "kgco2e")
+
+
+def _proportional(one: Computed, other: Computed, times: Decimal) -> bool:
+    """Whether `other` is `one` scaled by `times`: the same texts and factors, the kg and quantities times it."""
+    if (one.factor_set, one.scope, one.ghg_category, one.iso_category) != (
+            other.factor_set, other.scope, other.ghg_category, other.iso_category):
+        return False
+    if mul(one.kgco2e, times) != other.kgco2e or (one.kgco2e_market is None) != (other.kgco2e_market is None):
+        return False
+    if one.kgco2e_market is not None and mul(one.kgco2e_market, times) != other.kgco2e_market:
+        return False
+    if len(one.line_items) != len(other.line_items):
+        return False
+    for a, b in zip(one.line_items, other.line_items, strict=True):
+        if any(a[name] != b[name] for name in a if name not in _PROPORTIONAL):
+            return False
+        if any(mul(Decimal(a[name]), times) != Decimal(b[name]) for name in _PROPORTIONAL):
+            return False
+    return True
+
+
+class PerUnitFootprints:
+    """compute_entry for many entries: each input shape computed once for one unit, then scaled by the quantity.
+
+    The calculator multiplies a quantity by constants (a unit's size, a factor), so the kg of q units are q times
+    the kg of one, exactly in Decimal. A shape is scaled only when that is seen to hold: its computation cut no
+    division (calculators.footprint.div stops a non-terminating quotient at 28 digits, and a cut quotient times q
+    is not the cut of q times the dividend), and a second quantity gives the same lines with kg and quantities
+    scaled alike. Anything else (green electricity, whose market-based kg are not proportional to the kWh, a zero
+    quantity, a shape the calculator refuses) is computed entry by entry, with compute_entry's own errors.
+    """
+
+    def __init__(self, factor_set: FactorSet):
+        self.factor_set = factor_set
+        self._per_unit: dict[tuple, _PerUnit | None] = {}
+
+    def compute(self, values: Mapping, facility: Facility, shape: tuple | None) -> Computed:
+        quantity = values["quantity"]
+        if shape is None or not quantity or values.get("green_kwh"):
+            return compute_entry(values, facility, self.factor_set)
+        key = (shape, facility.country, facility.province)
+        try:
+            per_unit = self._per_unit[key]
+        except KeyError:
+            per_unit = self._per_unit[key] = self._probe(values, facility)
+        if per_unit is None:
+            return compute_entry(values, facility, self.factor_set)
+        return per_unit.scaled(quantity)
+
+    def _probe(self, values: Mapping, facility: Facility) -> _PerUnit | None:
+        cuts = divisions_cut()
+        try:
+            one, other = (compute_entry({**values, "quantity": probe}, facility, self.factor_set)
+                          for probe in _PROBES)
+        except (EntryError, CalculationError):
+            return None
+        if divisions_cut() != cuts or not _proportional(one, other, _PROBES[1]):
+            return None
+        return _PerUnit(one)
