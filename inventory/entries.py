@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 
 from calculators.enterprise import (
     BusinessLodging,
@@ -369,7 +370,10 @@ class EntryChecker:
     def clean(self, raw: Mapping[str, object]) -> tuple[dict, tuple | None]:
         """(clean_entry's values, the entry's shape, or None when it has none that can be reused)."""
         get = raw.get
-        shape = tuple([get(name, "") for name in SHAPE_FIELDS])
+        try:
+            shape = _shape_of(raw)
+        except KeyError:  # a file without some optional column
+            shape = tuple([get(name, "") for name in SHAPE_FIELDS])
         template = self._shapes.get(shape)
         if template is not None:
             facility = self.facilities.get(_plain_text(get("facility")))
@@ -394,45 +398,81 @@ class EntryChecker:
         return values, None
 
 
+_shape_of = itemgetter(*SHAPE_FIELDS)
+
+
+def scalable_quantity(raw: object) -> Decimal | None:
+    """The quantity of a cell that clean_entry accepts and that is not zero (a result for one unit scales to it);
+    None for any other cell."""
+    if type(raw) is not str:
+        return None
+    problems: dict = {}
+    quantity = _decimal(raw.strip(), "quantity", problems)
+    return quantity or None
+
+
 def _plain_text(value: object) -> str:
     return value.strip() if type(value) is str else _text(value)
 
 
 class _PerUnit:
-    """An entry's Computed for a quantity of 1, to be scaled: kg and line quantities are proportional to it."""
+    """An entry's Computed for a quantity of 1, to be scaled: kg and line quantities are proportional to it, and a
+    line whose label names the quantity ("Diesel burned, 1 kg") names the entry's instead."""
 
-    def __init__(self, computed: Computed):
+    def __init__(self, computed: Computed, labels: list[tuple[str, str] | None]):
         self.computed = computed
-        self.lines = tuple((line, Decimal(line["quantity"]), Decimal(line["kgco2e"])) for line in computed.line_items)
+        self.lines = tuple((line, Decimal(line["quantity"]), Decimal(line["kgco2e"]), label)
+                           for line, label in zip(computed.line_items, labels, strict=True))
+
+    def kg(self, quantity: Decimal) -> tuple[Decimal, Decimal | None]:
+        """The kg (and market-based kg) of `quantity`."""
+        unit = self.computed
+        return mul(quantity, unit.kgco2e), None if unit.kgco2e_market is None else mul(quantity, unit.kgco2e_market)
+
+    def scaled_lines(self, quantity: Decimal) -> list[tuple[dict, Decimal, Decimal, str]]:
+        """(the line for one unit, its quantity and kg for `quantity`, its label) of each line item."""
+        return [(line, mul(quantity, line_quantity), mul(quantity, kg),
+                 line["activity"] if label is None else f"{label[0]}{quantity}{label[1]}")
+                for line, line_quantity, kg, label in self.lines]
 
     def scaled(self, quantity: Decimal) -> Computed:
         unit = self.computed
-        return Computed(unit.factor_set, unit.scope, unit.ghg_category, unit.iso_category,
-                        mul(quantity, unit.kgco2e),
-                        None if unit.kgco2e_market is None else mul(quantity, unit.kgco2e_market),
-                        [{**line, "quantity": plain(mul(quantity, line_quantity)), "kgco2e": plain(mul(quantity, kg))}
-                         for line, line_quantity, kg in self.lines])
+        kg, kg_market = self.kg(quantity)
+        lines = [{**line, "activity": activity, "quantity": plain(line_quantity), "kgco2e": plain(line_kg)}
+                 for line, line_quantity, line_kg, activity in self.scaled_lines(quantity)]
+        return Computed(unit.factor_set, unit.scope, unit.ghg_category, unit.iso_category, kg, kg_market, lines)
 
 
-_PROBES = (Decimal(1), Decimal("7.3"))
+# The quantities a shape is computed for: the first is the one it is scaled from, the others check the scaling.
+_PROBES = (Decimal(1), Decimal("7.3"), Decimal("12.05"))
 _PROPORTIONAL = ("quantity", "kgco2e")
 
 
-def _proportional(one: Computed, other: Computed, times: Decimal) -> bool:
-    """Whether `other` is `one` scaled by `times`: the same texts and factors, the kg and quantities times it."""
-    if (one.factor_set, one.scope, one.ghg_category, one.iso_category) != (
+def _label(one: str, other: str, times: Decimal) -> tuple[str, str] | None:
+    """(before, after) when `one` is before + "1" + after and `other` is before + str(times) + after."""
+    index = one.find("1")
+    while index >= 0:
+        before, after = one[:index], one[index + 1:]
+        if other == f"{before}{times}{after}":
+            return before, after
+        index = one.find("1", index + 1)
+    return None
+
+
+def _scales_to(per_unit: _PerUnit, other: Computed, times: Decimal) -> bool:
+    """Whether scaling `per_unit` by `times` gives `other`: the same texts and factors, the same kg and quantities."""
+    scaled = per_unit.scaled(times)
+    if (scaled.factor_set, scaled.scope, scaled.ghg_category, scaled.iso_category) != (
             other.factor_set, other.scope, other.ghg_category, other.iso_category):
         return False
-    if mul(one.kgco2e, times) != other.kgco2e or (one.kgco2e_market is None) != (other.kgco2e_market is None):
+    if scaled.kgco2e != other.kgco2e or scaled.kgco2e_market != other.kgco2e_market:
         return False
-    if one.kgco2e_market is not None and mul(one.kgco2e_market, times) != other.kgco2e_market:
+    if len(scaled.line_items) != len(other.line_items):
         return False
-    if len(one.line_items) != len(other.line_items):
-        return False
-    for a, b in zip(one.line_items, other.line_items, strict=True):
+    for a, b in zip(scaled.line_items, other.line_items, strict=True):
         if any(a[name] != b[name] for name in a if name not in _PROPORTIONAL):
             return False
-        if any(mul(Decimal(a[name]), times) != Decimal(b[name]) for name in _PROPORTIONAL):
+        if any(Decimal(a[name]) != Decimal(b[name]) for name in _PROPORTIONAL):
             return False
     return True
 
@@ -453,25 +493,36 @@ class PerUnitFootprints:
         self._per_unit: dict[tuple, _PerUnit | None] = {}
 
     def compute(self, values: Mapping, facility: Facility, shape: tuple | None) -> Computed:
-        quantity = values["quantity"]
-        if shape is None or not quantity or values.get("green_kwh"):
-            return compute_entry(values, facility, self.factor_set)
-        key = (shape, facility.country, facility.province)
-        try:
-            per_unit = self._per_unit[key]
-        except KeyError:
-            per_unit = self._per_unit[key] = self._probe(values, facility)
+        """compute_entry's Computed for the entry (of `shape`, as EntryChecker gave it)."""
+        per_unit = self.per_unit(values, facility, shape)
         if per_unit is None:
             return compute_entry(values, facility, self.factor_set)
-        return per_unit.scaled(quantity)
+        return per_unit.scaled(values["quantity"])
+
+    def per_unit(self, values: Mapping, facility: Facility, shape: tuple | None) -> _PerUnit | None:
+        """The per-unit result to scale for this entry, or None when it is computed on its own."""
+        if shape is None or not values["quantity"] or values.get("green_kwh"):
+            return None
+        # Only electricity depends on the site (its province picks the grid factor).
+        key = (shape, facility.country, facility.province) if values["kind"] is ActivityKind.electricity else shape
+        try:
+            return self._per_unit[key]
+        except KeyError:
+            per_unit = self._per_unit[key] = self._probe(values, facility)
+            return per_unit
 
     def _probe(self, values: Mapping, facility: Facility) -> _PerUnit | None:
         cuts = divisions_cut()
         try:
-            one, other = (compute_entry({**values, "quantity": probe}, facility, self.factor_set)
-                          for probe in _PROBES)
+            one, *others = [compute_entry({**values, "quantity": probe}, facility, self.factor_set)
+                            for probe in _PROBES]
         except (EntryError, CalculationError):
             return None
-        if divisions_cut() != cuts or not _proportional(one, other, _PROBES[1]):
+        if divisions_cut() != cuts or len(one.line_items) != len(others[0].line_items):
             return None
-        return _PerUnit(one)
+        labels = [None if a["activity"] == b["activity"] else _label(a["activity"], b["activity"], _PROBES[1])
+                  for a, b in zip(one.line_items, others[0].line_items, strict=True)]
+        per_unit = _PerUnit(one, labels)
+        if not all(_scales_to(per_unit, other, probe) for other, probe in zip(others, _PROBES[1:], strict=True)):
+            return None
+        return per_unit

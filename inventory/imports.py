@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from operator import itemgetter
 
-from sqlalchemy import text
 from sqlmodel import Session
 
 from accounts import service as accounts
@@ -31,12 +31,22 @@ from db import transaction, utcnow
 from errors import ValidationError
 from factors import FactorSet, default_factor_set
 from inventory import periods, summary
-from inventory.entries import FIELD_NAMES, FIELDS, EntryChecker, EntryError, PerUnitFootprints
+from inventory.entries import (
+    FIELD_NAMES,
+    FIELDS,
+    SHAPE_FIELDS,
+    EntryChecker,
+    EntryError,
+    PerUnitFootprints,
+    compute_entry,
+    scalable_quantity,
+)
 from inventory.models import RecordHistory
 from inventory.records import facility_index, record_values
 from inventory.rights import Actor
 
 MAX_ERRORS = 1000  # reported in full up to here; a file with more is refused with the count
+MAX_KNOWN = 200_000  # rows remembered by their text but quantity (each a few hundred bytes)
 BATCH = 5000
 # Columns an export adds; an exported file imports again with them ignored.
 EXPORT_ONLY = ("id", "scope", "ghg_category", "iso_category", "kgco2e", "kgco2e_market", "factor_set",
@@ -56,9 +66,11 @@ RECORD_SHARED = ("organisation_id", "kind", "activity", "unit", "treatment", "re
                  "ghg_category", "iso_category")
 COLUMNS = RECORD_VARYING + RECORD_SHARED
 # The stored columns of a line item, likewise.
-LINE_VARYING = ("record_id", "position", "quantity", "kgco2e")
-LINE_SHARED = ("scope", "activity", "unit", "factor_id", "factor_value", "factor_unit", "source_id", "factor_set")
+LINE_VARYING = ("record_id", "position", "quantity", "kgco2e", "activity")
+LINE_SHARED = ("scope", "unit", "factor_id", "factor_value", "factor_unit", "source_id", "factor_set")
 LINE_COLUMNS = LINE_VARYING + LINE_SHARED
+# A row's text but its quantity: rows alike in it share everything stored but the quantity and the kg.
+_row_key = itemgetter(*SHAPE_FIELDS, "facility", "month")
 _HEADERS = {name: name for name in (*FIELD_NAMES, *EXPORT_ONLY)} | {zh: name for name, zh in FIELDS} | {
     zh: name for name, zh in EXPORT_ONLY_ZH.items()}
 
@@ -209,11 +221,22 @@ def _mapped_rows(header: list, rows: Iterator[tuple[int, list]]) -> Iterator[tup
     if errors:
         raise ImportRefused(errors, len(errors))
 
+    every_column_named = None not in fields
+
+    def blank(cells: list) -> bool:
+        try:
+            return not "".join(cells).strip()  # CSV cells: all text
+        except TypeError:
+            return not any(str(cell).strip() for cell in cells if cell is not None)
+
     def mapped():
         for number, cells in rows:
-            if not any(str(cell).strip() for cell in cells if cell is not None):
-                continue  # a blank line
-            yield number, {field: cell for field, cell in zip(fields, cells, strict=False) if field}
+            if blank(cells):
+                continue
+            if every_column_named:
+                yield number, dict(zip(fields, cells, strict=False))
+            else:
+                yield number, {field: cell for field, cell in zip(fields, cells, strict=False) if field}
 
     return mapped()
 
@@ -246,13 +269,27 @@ def import_rows(session: Session, organisation_id: int, user_id: int | None,
     with tempfile.TemporaryFile() as record_file, tempfile.TemporaryFile() as line_file:
         spool = _Spool(session.get_bind().dialect.name, record_file, line_file, organisation_id=organisation_id,
                        entered_by_id=actor.user_id, entered_at=now)
+        known: dict[tuple, tuple] = {}  # a row's text but its quantity -> what its stored rows share
         for number, raw in rows:
+            # A row like one seen before but for its quantity: only the quantity is new, and checked here.
+            try:
+                key = _row_key(raw)
+            except KeyError:  # a file without some optional column
+                key = None
+            entry = known.get(key) if key is not None else None
+            if entry is not None:
+                quantity = scalable_quantity(raw["quantity"])
+                if quantity is not None:
+                    if not total_errors:
+                        spool.add_known(entry, quantity)
+                    continue
             try:
                 values, shape = checker.clean(raw)
                 if values["month"].year in closed:
                     raise EntryError({"month": (str(raw.get("month", "")), f"the year {values['month'].year} is "
                                                                            "closed")})
-                computed = computer.compute(values, values["facility"], shape)
+                per_unit = computer.per_unit(values, values["facility"], shape)
+                computed = None if per_unit is not None else compute_entry(values, values["facility"], factor_set)
             except EntryError as error:
                 total_errors += len(error.problems)
                 for field, (value, reason) in error.problems.items():
@@ -261,8 +298,16 @@ def import_rows(session: Session, organisation_id: int, user_id: int | None,
                 continue
             if total_errors:
                 continue  # keep checking, stop preparing
-            spool.add(values, computed, shape)
             months.add(values["month"])
+            if per_unit is None:
+                spool.add(values, computed)
+                continue
+            entry = spool.known_entry(values, per_unit)
+            spool.add_known(entry, values["quantity"])
+            if shape is not None and key is not None and all(type(text) is str for text in key[-2:]):
+                if len(known) >= MAX_KNOWN:
+                    known.clear()
+                known[key] = entry
         if total_errors:
             raise ImportRefused(errors, total_errors)
         spool.flush()
@@ -296,8 +341,8 @@ def _copy_text(value: object) -> str:
         return format(value, "f")
     if isinstance(value, datetime | date):
         return value.isoformat()
-    text_ = str(value.value if hasattr(value, "value") else value)
-    return text_.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    text = str(value.value if hasattr(value, "value") else value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _sqlite_value(value: object) -> object:
@@ -326,11 +371,9 @@ class _Spool:
         self.organisation_id, self.entered_by_id, self.entered_at = organisation_id, entered_by_id, entered_at
         self.changes = summary.Changes()
         self.count = 0
-        self.line_count = 0
         self._records: list = []
         self._lines: list = []
-        self._shared: dict[tuple, object] = {}
-        self._line_shared: dict[tuple, object] = {}
+        self._shared: dict[object, tuple] = {}  # per-unit result -> its record's and lines' common columns
         self._months: dict[date, str] = {}
 
     def _encode(self, values: Iterable) -> object:
@@ -338,43 +381,90 @@ class _Spool:
             return "\t".join(map(_copy_text, values))
         return tuple(map(_sqlite_value, values))
 
-    def add(self, values: Mapping, computed, shape: tuple | None) -> None:
-        key = None if shape is None else (shape, computed.factor_set, computed.scope, computed.ghg_category,
-                                          computed.iso_category)
-        shared = self._shared.get(key) if key is not None else None
-        if shared is None:
-            row = record_values(values, computed, organisation_id=self.organisation_id,
-                                entered_by_id=self.entered_by_id, entered_at=self.entered_at)
-            shared = self._encode(row[name] for name in RECORD_SHARED)
-            if key is not None:
-                self._shared[key] = shared
+    def _record(self, values: Mapping, shared: object, kg: Decimal, kg_market: Decimal | None,
+                scope: str, ghg_category: str, iso_category: int, factor_set: str) -> int:
         month = values["month"]
         month_text = self._months.get(month)
         if month_text is None:
             month_text = self._months[month] = month.isoformat()
-        facility_id, kg, kg_market = values["facility_id"], computed.kgco2e, computed.kgco2e_market
-        quantity_text, kg_text = format(values["quantity"], "f"), format(kg, "f")
-        ordinal = self.count
+        facility_id, quantity_text, kg_text = values["facility_id"], format(values["quantity"], "f"), format(kg, "f")
         if self.postgres:
             market_text = "\\N" if kg_market is None else format(kg_market, "f")
             self._records.append(f"{facility_id}\t{month_text}\t{quantity_text}\t{kg_text}\t{market_text}\t{shared}\n")
         else:
             market_text = None if kg_market is None else format(kg_market, "f")
             self._records.append((facility_id, month_text, quantity_text, kg_text, market_text, *shared))
-        for position, line in enumerate(computed.line_items):
-            line_key = tuple([line[name] for name in LINE_SHARED])
-            line_shared = self._line_shared.get(line_key)
-            if line_shared is None:
-                line_shared = self._line_shared[line_key] = self._encode(line_key)
-            if self.postgres:
-                self._lines.append(f"{ordinal}\t{position}\t{line['quantity']}\t{line['kgco2e']}\t{line_shared}\n")
-            else:
-                self._lines.append((ordinal, position, line["quantity"], line["kgco2e"], *line_shared))
-        self.line_count += len(computed.line_items)
-        self.changes.add((self.organisation_id, facility_id, month, str(values["kind"]), computed.scope,
-                          computed.ghg_category, computed.iso_category, values["quality_grade"], False, False,
-                          computed.factor_set), kg, kg_market)
+        self.changes.add((self.organisation_id, facility_id, month, values["kind"].value, scope, ghg_category,
+                          iso_category, values["quality_grade"], False, False, factor_set), kg, kg_market)
+        ordinal = self.count
         self.count += 1
+        return ordinal
+
+    def _line(self, ordinal: int, position: int, quantity: Decimal, kg: Decimal, activity: str,
+              shared: object) -> None:
+        if self.postgres:
+            self._lines.append(f"{ordinal}\t{position}\t{format(quantity, 'f')}\t{format(kg, 'f')}\t"
+                               f"{_copy_text(activity)}\t{shared}\n")
+        else:
+            self._lines.append((ordinal, position, format(quantity, "f"), format(kg, "f"), activity, *shared))
+
+    def _shared_record(self, values: Mapping, computed) -> object:
+        row = record_values(values, computed, organisation_id=self.organisation_id, entered_by_id=self.entered_by_id,
+                            entered_at=self.entered_at)
+        return self._encode(row[name] for name in RECORD_SHARED)
+
+    def add(self, values: Mapping, computed) -> None:
+        """A record computed on its own, and its line items."""
+        ordinal = self._record(values, self._shared_record(values, computed), computed.kgco2e,
+                               computed.kgco2e_market, computed.scope, computed.ghg_category, computed.iso_category,
+                               computed.factor_set)
+        for position, line in enumerate(computed.line_items):
+            self._line(ordinal, position, Decimal(line["quantity"]), Decimal(line["kgco2e"]), line["activity"],
+                       self._encode(line[name] for name in LINE_SHARED))
+        self._flush_when_full()
+
+    def known_entry(self, values: Mapping, per_unit) -> tuple:
+        """What the stored rows of an entry of this facility, month and shape share, to be scaled by its quantity."""
+        unit = per_unit.computed
+        shared = self._shared.get(per_unit)
+        if shared is None:
+            shared = self._shared[per_unit] = (self._shared_record(values, unit), [
+                self._encode(line[name] for name in LINE_SHARED) for line in unit.line_items])
+        month, facility_id = values["month"], values["facility_id"]
+        key = (self.organisation_id, facility_id, month, values["kind"].value, unit.scope, unit.ghg_category,
+               unit.iso_category, values["quality_grade"], False, False, unit.factor_set)
+        # Labels that do not name the quantity are escaped once.
+        fixed = [None if label is not None else (_copy_text(line["activity"]) if self.postgres else line["activity"])
+                 for line, _quantity, _kg, label in per_unit.lines]
+        return (facility_id, month.isoformat(), shared[0], per_unit, shared[1], key, fixed)
+
+    def add_known(self, entry: tuple, quantity: Decimal) -> None:
+        """A record of a known entry (known_entry) with this quantity, and its line items, scaled."""
+        facility_id, month_text, shared, per_unit, lines_shared, key, fixed = entry
+        kg, kg_market = per_unit.kg(quantity)
+        quantity_text, kg_text = format(quantity, "f"), format(kg, "f")
+        ordinal = self.count
+        postgres = self.postgres
+        if postgres:
+            market_text = "\\N" if kg_market is None else format(kg_market, "f")
+            self._records.append(f"{facility_id}\t{month_text}\t{quantity_text}\t{kg_text}\t{market_text}\t{shared}\n")
+        else:
+            market_text = None if kg_market is None else format(kg_market, "f")
+            self._records.append((facility_id, month_text, quantity_text, kg_text, market_text, *shared))
+        for position, ((_line, line_quantity, line_kg, activity), line_shared, label) in enumerate(
+                zip(per_unit.scaled_lines(quantity), lines_shared, fixed, strict=True)):
+            if postgres:
+                self._lines.append(f"{ordinal}\t{position}\t{format(line_quantity, 'f')}\t{format(line_kg, 'f')}\t"
+                                   f"{_copy_text(activity) if label is None else label}\t{line_shared}\n")
+            else:
+                self._lines.append((ordinal, position, format(line_quantity, "f"), format(line_kg, "f"), activity,
+                                    *line_shared))
+        self.changes.add(key, kg, kg_market)
+        self.count += 1
+        if len(self._records) >= BATCH:
+            self.flush()
+
+    def _flush_when_full(self) -> None:
         if len(self._records) >= BATCH:
             self.flush()
 
@@ -389,10 +479,12 @@ class _Spool:
             rows.clear()
 
 
-def _postgres_ids(session: Session, count: int) -> list[int]:
-    return list(session.execute(text(
-        "SELECT nextval(pg_get_serial_sequence('activity_record', 'id')) FROM generate_series(1, :count)"),
-        {"count": count}).scalars())
+def _postgres_ids(connection, count: int) -> list[int]:
+    """`count` new record ids from the records' sequence (taken one by one: concurrent writers keep theirs)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('activity_record', 'id')) FROM generate_series(1, %s)",
+                       (count,))
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _pickled(spool) -> Iterator[list]:
@@ -408,7 +500,7 @@ def bulk_load(session: Session, spool: _Spool) -> None:
     """Stream the spooled records and line items into their tables, on the session's connection and transaction."""
     connection = session.connection().connection.driver_connection
     if spool.postgres:
-        ids = _postgres_ids(session, spool.count)
+        ids = _postgres_ids(connection, spool.count)
         with connection.cursor() as cursor:
             spool.record_file.seek(0)
             with cursor.copy(f"COPY activity_record ({', '.join(COLUMNS)}) FROM STDIN") as copy:

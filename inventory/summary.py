@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlmodel import Session
@@ -20,6 +20,8 @@ from sqlmodel import Session
 from calculators.footprint import ZERO, dsum
 from inventory.models import ActivityRecord, MonthSummary
 
+# Sums far above any record's digits, and Inexact trapped: a sum is exact or an error, never rounded.
+_add = Context(prec=200, traps=[Inexact, InvalidOperation, Overflow]).add
 KEY_COLUMNS = ("organisation_id", "facility_id", "month", "kind", "scope", "ghg_category", "iso_category",
                "quality_grade", "validated", "compensated", "factor_set")
 
@@ -44,9 +46,9 @@ class Changes:
             self.by_key[key] = [records, kgco2e, kgco2e_market or ZERO]
             return
         change[0] += records
-        change[1] = dsum((change[1], kgco2e))
+        change[1] = _add(change[1], kgco2e)
         if kgco2e_market is not None:
-            change[2] = dsum((change[2], kgco2e_market))
+            change[2] = _add(change[2], kgco2e_market)
 
     def add_record(self, record: ActivityRecord) -> None:
         self.add(record_key(record), record.kgco2e, record.kgco2e_market)
