@@ -98,6 +98,21 @@ def _store_lines(session: Session, record_id: int, items: list[dict]) -> None:
         session.execute(insert(RecordLineItem), line_rows(record_id, items))
 
 
+def add_record(session: Session, record: ActivityRecord, items: list[dict]) -> ActivityRecord:
+    """Store a new record with its line items and count it in the monthly summary (in the caller's transaction).
+
+    Every way a record is written goes through here (or, for many at once, through inventory.imports), so that
+    the summary reports read stays equal to the records.
+    """
+    session.add(record)
+    session.flush()
+    _store_lines(session, record.id, items)
+    changes = summary.Changes()
+    changes.add_record(record)
+    summary.apply(session, changes)
+    return record
+
+
 def snapshot(record: ActivityRecord, items: list[dict]) -> dict:
     """A record and its line items as JSON for the history: every column, Decimals as exact strings."""
     out = {}
@@ -151,12 +166,7 @@ def create_record(*, session: Session, actor: Actor, values: Mapping, reason: st
         _check_open(session, actor, [cleaned["month"]], reason)
         record = ActivityRecord(**record_values(cleaned, computed, organisation_id=actor.organisation_id,
                                                 entered_by_id=actor.user_id, entered_at=now))
-        session.add(record)
-        session.flush()
-        _store_lines(session, record.id, computed.line_items)
-        changes = summary.Changes()
-        changes.add_record(record)
-        summary.apply(session, changes)
+        add_record(session, record, computed.line_items)
         _history(session, actor, "create", record.id, None, snapshot(record, computed.line_items), reason, now)
     return record
 
