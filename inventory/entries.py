@@ -374,10 +374,13 @@ class EntryChecker:
             shape = _shape_of(raw)
         except KeyError:  # a file without some optional column
             shape = tuple([get(name, "") for name in SHAPE_FIELDS])
-        template = self._shapes.get(shape)
+        try:
+            template = self._shapes.get(shape)
+            month = self._months.get(get("month"))
+        except TypeError:  # a value that cannot be a key (a list): clean_entry names it
+            template = shape = None
         if template is not None:
             facility = self.facilities.get(_plain_text(get("facility")))
-            month = self._months.get(get("month"))
             quantity_text = get("quantity")
             if facility is not None and month is not None and type(quantity_text) is str:
                 problems: dict = {}
@@ -391,7 +394,7 @@ class EntryChecker:
         month_text = get("month")
         if type(month_text) is str:
             self._months.setdefault(month_text, values["month"])
-        if all(value is None or type(value) is str for value in shape):
+        if shape is not None and all(value is None or type(value) is str for value in shape):
             self._shapes.setdefault(shape, {name: value for name, value in values.items()
                                             if name not in ("facility_id", "facility", "month", "quantity")})
             return values, shape

@@ -274,9 +274,9 @@ def import_rows(session: Session, organisation_id: int, user_id: int | None,
             # A row like one seen before but for its quantity: only the quantity is new, and checked here.
             try:
                 key = _row_key(raw)
-            except KeyError:  # a file without some optional column
-                key = None
-            entry = known.get(key) if key is not None else None
+                entry = known.get(key)
+            except (KeyError, TypeError):  # a file without some optional column; a value that is not text
+                key = entry = None
             if entry is not None:
                 quantity = scalable_quantity(raw["quantity"])
                 if quantity is not None:
