@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
 from operator import itemgetter
 
 from calculators.enterprise import (
@@ -31,7 +31,7 @@ from calculators.enterprise import (
     WaterUse,
     enterprise_footprint,
 )
-from calculators.footprint import CalculationError, divisions_cut, dsum, mul, plain
+from calculators.footprint import CalculationError, divisions_cut, dsum, plain
 from calculators.travel import CABINS, CAR_FUELS, MODES, RAIL_TYPES, VEHICLE_SIZES, Leg
 from calculators.units import convert
 from factors import FactorSet
@@ -418,6 +418,11 @@ def _plain_text(value: object) -> str:
     return value.strip() if type(value) is str else _text(value)
 
 
+# A product of a quantity (at most 22 significant digits) and a per-unit value, exact: Inexact is trapped at a
+# precision no such product reaches.
+_times = Context(prec=120, traps=[Inexact, InvalidOperation, Overflow]).multiply
+
+
 class _PerUnit:
     """An entry's Computed for a quantity of 1, to be scaled: kg and line quantities are proportional to it, and a
     line whose label names the quantity ("Diesel burned, 1 kg") names the entry's instead."""
@@ -430,11 +435,12 @@ class _PerUnit:
     def kg(self, quantity: Decimal) -> tuple[Decimal, Decimal | None]:
         """The kg (and market-based kg) of `quantity`."""
         unit = self.computed
-        return mul(quantity, unit.kgco2e), None if unit.kgco2e_market is None else mul(quantity, unit.kgco2e_market)
+        return (_times(quantity, unit.kgco2e),
+                None if unit.kgco2e_market is None else _times(quantity, unit.kgco2e_market))
 
     def scaled_lines(self, quantity: Decimal) -> list[tuple[dict, Decimal, Decimal, str]]:
         """(the line for one unit, its quantity and kg for `quantity`, its label) of each line item."""
-        return [(line, mul(quantity, line_quantity), mul(quantity, kg),
+        return [(line, _times(quantity, line_quantity), _times(quantity, kg),
                  line["activity"] if label is None else f"{label[0]}{quantity}{label[1]}")
                 for line, line_quantity, kg, label in self.lines]
 

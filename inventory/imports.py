@@ -513,20 +513,24 @@ def bulk_load(session: Session, spool: _Spool) -> None:
                     copy.write("".join([f"{ids[int(ordinal)]}\t{rest}" for ordinal, _, rest in
                                         (line.partition("\t") for line in lines)]))
         return
+    # SQLite gives a record without an id the largest id so far plus one, and this transaction holds the write
+    # lock: the records get first, first + 1, ... in spool order, and a line item's record is first + its number.
     cursor = connection.cursor()
     try:
         cursor.execute("SELECT coalesce(max(id), 0) FROM activity_record")
-        first = cursor.fetchone()[0] + 1
-        record_sql = (f"INSERT INTO activity_record ({', '.join(COLUMNS)}) "  # noqa: S608 (constant column names)
-                      f"VALUES ({', '.join('?' * len(COLUMNS))})")
-        number = first
+        first = int(cursor.fetchone()[0]) + 1
+        columns = COLUMNS[1:]
+        record_sql = (f"INSERT INTO activity_record ({', '.join(columns)}) "  # noqa: S608 (constant column names)
+                      f"VALUES ({', '.join('?' * len(columns))})")
         for batch in _pickled(spool.record_file):
-            cursor.executemany(record_sql, [(number + offset, *row) for offset, row in enumerate(batch)])
-            number += len(batch)
+            cursor.executemany(record_sql, batch)
+        cursor.execute("SELECT count(*), max(id) FROM activity_record WHERE id >= ?", (first,))
+        if tuple(cursor.fetchone()) != (spool.count, first + spool.count - 1):
+            raise RuntimeError("the imported records did not get consecutive ids")  # nothing is committed
         line_sql = (f"INSERT INTO activity_record_line ({', '.join(LINE_COLUMNS)}) "  # noqa: S608
-                    f"VALUES ({', '.join('?' * len(LINE_COLUMNS))})")
+                    f"VALUES (? + {first}, {', '.join('?' * (len(LINE_COLUMNS) - 1))})")
         for batch in _pickled(spool.line_file):
-            cursor.executemany(line_sql, [(first + row[0], *row[1:]) for row in batch])
+            cursor.executemany(line_sql, batch)
     finally:
         cursor.close()
 
