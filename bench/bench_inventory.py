@@ -1,7 +1,7 @@
 """Inventory import and report at scale: a 1,000,000-row CSV imported through inventory.imports.import_rows
 (every row checked and computed by calculators.enterprise, then bulk-loaded in one transaction), against the
-database's own bulk load of the same stored rows (COPY on PostgreSQL, executemany on SQLite) in the same run;
-then the yearly report over those rows. On SQLite and on a scratch PostgreSQL database.
+database's own bulk load of the same stored rows, records and their line items (COPY on PostgreSQL, executemany on
+SQLite) in the same run; then the yearly report over those rows. On SQLite and on a scratch PostgreSQL database.
 
 BENCH_INVENTORY_ROWS changes the number of rows (default 1,000,000).
 """
@@ -113,47 +113,58 @@ def _organisation(session: Session):
     return organisation, user, actor
 
 
-def _baseline(session: Session, backend: str, folder: Path) -> float:
-    """Seconds the database takes to bulk-load the same stored rows again (the rows are dumped, deleted, loaded)."""
-    from inventory.imports import COLUMNS
+_TABLES = ("activity_record", "activity_record_line")
 
+
+def _baseline(session: Session, backend: str, folder: Path) -> float:
+    """Seconds the database takes to bulk-load the same stored rows again: the records and their line items are
+    dumped, deleted and loaded (COPY on PostgreSQL, executemany on SQLite, one transaction)."""
+    from inventory.imports import COLUMNS, LINE_COLUMNS
+
+    tables = dict(zip(_TABLES, (COLUMNS, LINE_COLUMNS), strict=True))
     connection = session.connection().connection.driver_connection
-    dump = folder / f"rows.{backend}"
+    dumps = {table: folder / f"{table}.{backend}" for table in tables}
     if backend == "postgresql":
-        with connection.cursor() as cursor, dump.open("wb") as out, cursor.copy(
-                f"COPY activity_record ({', '.join(COLUMNS)}) TO STDOUT") as copy:
-            for chunk in copy:
-                out.write(chunk)
+        for table, columns in tables.items():
+            with connection.cursor() as cursor, dumps[table].open("wb") as out, cursor.copy(
+                    f"COPY {table} ({', '.join(columns)}) TO STDOUT") as copy:
+                for chunk in copy:
+                    out.write(chunk)
+        session.execute(text("DELETE FROM activity_record_line"))
         session.execute(text("DELETE FROM activity_record"))
         session.commit()
         connection = session.connection().connection.driver_connection
         started = time.perf_counter()
-        with connection.cursor() as cursor, dump.open("rb") as source, cursor.copy(
-                f"COPY activity_record ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            while chunk := source.read(1 << 20):
-                copy.write(chunk)
+        for table, columns in tables.items():
+            with connection.cursor() as cursor, dumps[table].open("rb") as source, cursor.copy(
+                    f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                while chunk := source.read(1 << 20):
+                    copy.write(chunk)
         session.commit()
         return time.perf_counter() - started
     cursor = connection.cursor()
-    with dump.open("wb") as out:
-        cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM activity_record")  # noqa: S608 (constant columns)
-        while batch := cursor.fetchmany(20000):
-            pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+    for table, columns in tables.items():
+        with dumps[table].open("wb") as out:
+            cursor.execute(f"SELECT {', '.join(columns)} FROM {table}")  # noqa: S608 (constant names)
+            while batch := cursor.fetchmany(20000):
+                pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+    session.execute(text("DELETE FROM activity_record_line"))
     session.execute(text("DELETE FROM activity_record"))
     session.commit()
     connection = session.connection().connection.driver_connection
     cursor = connection.cursor()
-    sql = f"INSERT INTO activity_record ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"  # noqa: S608
     elapsed = 0.0
-    with dump.open("rb") as source:
-        while True:
-            try:
-                batch = pickle.load(source)  # noqa: S301 (this run's own file)
-            except EOFError:
-                break
-            started = time.perf_counter()
-            cursor.executemany(sql, batch)
-            elapsed += time.perf_counter() - started
+    for table, columns in tables.items():
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
+        with dumps[table].open("rb") as source:
+            while True:
+                try:
+                    batch = pickle.load(source)  # noqa: S301 (this run's own file)
+                except EOFError:
+                    break
+                started = time.perf_counter()
+                cursor.executemany(sql, batch)
+                elapsed += time.perf_counter() - started
     started = time.perf_counter()
     session.commit()
     return elapsed + time.perf_counter() - started

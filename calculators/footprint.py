@@ -15,6 +15,7 @@ from decimal import (
     localcontext,
 )
 from functools import cached_property
+from threading import local
 
 from factors import Factor, FactorSet
 
@@ -29,6 +30,13 @@ _EXACT = Context(prec=120, traps=[InvalidOperation, DivisionByZero, Overflow, In
 # A division (a mean, a car's share by occupancy, GJ to kWh) can have no finite decimal result; it stops at
 # Python's default 28 significant digits. This is the only place a value is cut.
 _DIVISION = Context(prec=28, traps=[InvalidOperation, DivisionByZero, Overflow])
+# How many divisions this thread has cut: a caller that scales a result computed for one unit checks that none was.
+_CUTS = local()
+
+
+def divisions_cut() -> int:
+    """The number of divisions cut at 28 digits so far in this thread (only its change means anything)."""
+    return getattr(_CUTS, "count", 0)
 
 
 class Message(str):
@@ -152,6 +160,7 @@ def div(a: Decimal, b: Decimal) -> Decimal:
     try:
         quotient = _EXACT.divide(a, b)
     except Inexact:
+        _CUTS.count = getattr(_CUTS, "count", 0) + 1
         return _DIVISION.divide(a, b)
     # 3.6 / 0.0036 is Decimal("1E+3"): the same number, but people should read "1000".
     return quotient.quantize(ONE) if quotient.as_tuple().exponent > 0 else quotient

@@ -12,7 +12,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
+from operator import itemgetter
 
 from calculators.enterprise import (
     BusinessLodging,
@@ -30,7 +31,7 @@ from calculators.enterprise import (
     WaterUse,
     enterprise_footprint,
 )
-from calculators.footprint import CalculationError, dsum, plain
+from calculators.footprint import CalculationError, divisions_cut, dsum, plain
 from calculators.travel import CABINS, CAR_FUELS, MODES, RAIL_TYPES, VEHICLE_SIZES, Leg
 from calculators.units import convert
 from factors import FactorSet
@@ -345,3 +346,192 @@ def _entry_error(error: CalculationError, values: Mapping) -> EntryError:
         value = values["facility"].province if values.get("facility") else ""
     shown = plain(value) if isinstance(value, Decimal) else ("" if value is None else str(value))
     return EntryError({field: (shown, str(error.message))})
+
+
+# Many entries at once (an import): the same checks and the same kg, each input shape worked out once.
+
+# The fields that make an entry's shape: everything but the facility, the month and the quantity.
+SHAPE_FIELDS = tuple(name for name in FIELD_NAMES if name not in ("facility", "month", "quantity"))
+
+
+class EntryChecker:
+    """clean_entry for many entries of one organisation, each shape checked once.
+
+    An entry whose shape was clean before needs only its facility, month and quantity checked; any other entry
+    (a new shape, a cell that is not text, any problem at all) goes through clean_entry itself, so that its errors
+    are exactly clean_entry's.
+    """
+
+    def __init__(self, facilities: Mapping[str, Facility]):
+        self.facilities = facilities
+        self._shapes: dict[tuple, dict] = {}
+        self._months: dict[str, date] = {}
+
+    def clean(self, raw: Mapping[str, object]) -> tuple[dict, tuple | None]:
+        """(clean_entry's values, the entry's shape, or None when it has none that can be reused)."""
+        get = raw.get
+        try:
+            shape = _shape_of(raw)
+        except KeyError:  # a file without some optional column
+            shape = tuple([get(name, "") for name in SHAPE_FIELDS])
+        try:
+            template = self._shapes.get(shape)
+            month = self._months.get(get("month"))
+        except TypeError:  # a value that cannot be a key (a list): clean_entry names it
+            template = shape = None
+        if template is not None:
+            facility = self.facilities.get(_plain_text(get("facility")))
+            quantity_text = get("quantity")
+            if facility is not None and month is not None and type(quantity_text) is str:
+                problems: dict = {}
+                quantity = _decimal(quantity_text.strip(), "quantity", problems)
+                if quantity is not None:
+                    values = template.copy()
+                    values["facility_id"], values["facility"] = facility.id, facility
+                    values["month"], values["quantity"] = month, quantity
+                    return values, shape
+        values = clean_entry(raw, self.facilities)
+        month_text = get("month")
+        if type(month_text) is str:
+            self._months.setdefault(month_text, values["month"])
+        if shape is not None and all(value is None or type(value) is str for value in shape):
+            self._shapes.setdefault(shape, {name: value for name, value in values.items()
+                                            if name not in ("facility_id", "facility", "month", "quantity")})
+            return values, shape
+        return values, None
+
+
+_shape_of = itemgetter(*SHAPE_FIELDS)
+
+
+def scalable_quantity(raw: object) -> Decimal | None:
+    """The quantity of a cell that clean_entry accepts and that is not zero (a result for one unit scales to it);
+    None for any other cell."""
+    if type(raw) is not str:
+        return None
+    problems: dict = {}
+    quantity = _decimal(raw.strip(), "quantity", problems)
+    return quantity or None
+
+
+def _plain_text(value: object) -> str:
+    return value.strip() if type(value) is str else _text(value)
+
+
+# A product of a quantity (at most 22 significant digits) and a per-unit value, exact: Inexact is trapped at a
+# precision no such product reaches.
+_times = Context(prec=120, traps=[Inexact, InvalidOperation, Overflow]).multiply
+
+
+class _PerUnit:
+    """An entry's Computed for a quantity of 1, to be scaled: kg and line quantities are proportional to it, and a
+    line whose label names the quantity ("Diesel burned, 1 kg") names the entry's instead."""
+
+    def __init__(self, computed: Computed, labels: list[tuple[str, str] | None]):
+        self.computed = computed
+        self.lines = tuple((line, Decimal(line["quantity"]), Decimal(line["kgco2e"]), label)
+                           for line, label in zip(computed.line_items, labels, strict=True))
+
+    def kg(self, quantity: Decimal) -> tuple[Decimal, Decimal | None]:
+        """The kg (and market-based kg) of `quantity`."""
+        unit = self.computed
+        return (_times(quantity, unit.kgco2e),
+                None if unit.kgco2e_market is None else _times(quantity, unit.kgco2e_market))
+
+    def scaled_lines(self, quantity: Decimal) -> list[tuple[dict, Decimal, Decimal, str]]:
+        """(the line for one unit, its quantity and kg for `quantity`, its label) of each line item."""
+        return [(line, _times(quantity, line_quantity), _times(quantity, kg),
+                 line["activity"] if label is None else f"{label[0]}{quantity}{label[1]}")
+                for line, line_quantity, kg, label in self.lines]
+
+    def scaled(self, quantity: Decimal) -> Computed:
+        unit = self.computed
+        kg, kg_market = self.kg(quantity)
+        lines = [{**line, "activity": activity, "quantity": plain(line_quantity), "kgco2e": plain(line_kg)}
+                 for line, line_quantity, line_kg, activity in self.scaled_lines(quantity)]
+        return Computed(unit.factor_set, unit.scope, unit.ghg_category, unit.iso_category, kg, kg_market, lines)
+
+
+# The quantities a shape is computed for: the first is the one it is scaled from, the others check the scaling.
+_PROBES = (Decimal(1), Decimal("7.3"), Decimal("12.05"))
+_PROPORTIONAL = ("quantity", "kgco2e")
+
+
+def _label(one: str, other: str, times: Decimal) -> tuple[str, str] | None:
+    """(before, after) when `one` is before + "1" + after and `other` is before + str(times) + after."""
+    index = one.find("1")
+    while index >= 0:
+        before, after = one[:index], one[index + 1:]
+        if other == f"{before}{times}{after}":
+            return before, after
+        index = one.find("1", index + 1)
+    return None
+
+
+def _scales_to(per_unit: _PerUnit, other: Computed, times: Decimal) -> bool:
+    """Whether scaling `per_unit` by `times` gives `other`: the same texts and factors, the same kg and quantities."""
+    scaled = per_unit.scaled(times)
+    if (scaled.factor_set, scaled.scope, scaled.ghg_category, scaled.iso_category) != (
+            other.factor_set, other.scope, other.ghg_category, other.iso_category):
+        return False
+    if scaled.kgco2e != other.kgco2e or scaled.kgco2e_market != other.kgco2e_market:
+        return False
+    if len(scaled.line_items) != len(other.line_items):
+        return False
+    for a, b in zip(scaled.line_items, other.line_items, strict=True):
+        if any(a[name] != b[name] for name in a if name not in _PROPORTIONAL):
+            return False
+        if any(Decimal(a[name]) != Decimal(b[name]) for name in _PROPORTIONAL):
+            return False
+    return True
+
+
+class PerUnitFootprints:
+    """compute_entry for many entries: each input shape computed once for one unit, then scaled by the quantity.
+
+    The calculator multiplies a quantity by constants (a unit's size, a factor), so the kg of q units are q times
+    the kg of one, exactly in Decimal. A shape is scaled only when that is seen to hold: its computation cut no
+    division (calculators.footprint.div stops a non-terminating quotient at 28 digits, and a cut quotient times q
+    is not the cut of q times the dividend), and a second quantity gives the same lines with kg and quantities
+    scaled alike. Anything else (green electricity, whose market-based kg are not proportional to the kWh, a zero
+    quantity, a shape the calculator refuses) is computed entry by entry, with compute_entry's own errors.
+    """
+
+    def __init__(self, factor_set: FactorSet):
+        self.factor_set = factor_set
+        self._per_unit: dict[tuple, _PerUnit | None] = {}
+
+    def compute(self, values: Mapping, facility: Facility, shape: tuple | None) -> Computed:
+        """compute_entry's Computed for the entry (of `shape`, as EntryChecker gave it)."""
+        per_unit = self.per_unit(values, facility, shape)
+        if per_unit is None:
+            return compute_entry(values, facility, self.factor_set)
+        return per_unit.scaled(values["quantity"])
+
+    def per_unit(self, values: Mapping, facility: Facility, shape: tuple | None) -> _PerUnit | None:
+        """The per-unit result to scale for this entry, or None when it is computed on its own."""
+        if shape is None or not values["quantity"] or values.get("green_kwh"):
+            return None
+        # Only electricity depends on the site (its province picks the grid factor).
+        key = (shape, facility.country, facility.province) if values["kind"] is ActivityKind.electricity else shape
+        try:
+            return self._per_unit[key]
+        except KeyError:
+            per_unit = self._per_unit[key] = self._probe(values, facility)
+            return per_unit
+
+    def _probe(self, values: Mapping, facility: Facility) -> _PerUnit | None:
+        cuts = divisions_cut()
+        try:
+            one, *others = [compute_entry({**values, "quantity": probe}, facility, self.factor_set)
+                            for probe in _PROBES]
+        except (EntryError, CalculationError):
+            return None
+        if divisions_cut() != cuts or len(one.line_items) != len(others[0].line_items):
+            return None
+        labels = [None if a["activity"] == b["activity"] else _label(a["activity"], b["activity"], _PROBES[1])
+                  for a, b in zip(one.line_items, others[0].line_items, strict=True)]
+        per_unit = _PerUnit(one, labels)
+        if not all(_scales_to(per_unit, other, probe) for other, probe in zip(others, _PROBES[1:], strict=True)):
+            return None
+        return per_unit

@@ -1,5 +1,6 @@
-"""Tables of the enterprise inventory: facilities, monthly activity records and their history, reporting years,
-invitations, password resets and the first results of idempotent bulk requests."""
+"""Tables of the enterprise inventory: facilities, monthly activity records with their line items and history, the
+monthly summary that reports read, reporting years, invitations, password resets and the first results of idempotent
+bulk requests."""
 
 from __future__ import annotations
 
@@ -88,13 +89,18 @@ class ActivityRecord(SQLModel, table=True):
     """One activity of one facility in one month, as entered, with the kg computed when it was written.
 
     The kg columns are what reports add up: `kgco2e` is the record's line in the total (Scope 2: location-based),
-    `kgco2e_market` the market-based Scope 2 figure reported beside it. `line_items` keeps each calculator line
-    (factor id, value, unit, source) so that an auditor can trace every kg to its factor row.
+    `kgco2e_market` the market-based Scope 2 figure reported beside it. Its line items (RecordLineItem) keep each
+    calculator line (factor id, value, unit, source, factor set) so that an auditor can trace every kg to its factor
+    row; they live in their own table so that this one stays narrow.
     """
 
     __tablename__ = "activity_record"
     __table_args__ = (
-        Index("ix_activity_record_organisation_month", "organisation_id", "month"),
+        # On PostgreSQL the index carries what a recomputation of the summary reads: an index-only scan.
+        Index("ix_activity_record_organisation_month", "organisation_id", "month",
+              postgresql_include=["facility_id", "kind", "scope", "ghg_category", "iso_category", "quality_grade",
+                                  "validated_at", "compensated_by_certificate", "factor_set", "kgco2e",
+                                  "kgco2e_market"]),
         _non_negative("quantity"),
         _non_negative("green_kwh"),
         _non_negative("distance_km"),
@@ -151,7 +157,58 @@ class ActivityRecord(SQLModel, table=True):
     iso_category: int
     kgco2e: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
     kgco2e_market: Decimal | None = Field(default=None, sa_column=Column(ExactDecimal(), nullable=True))
-    line_items: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class RecordLineItem(SQLModel, table=True):
+    """One calculator line of an activity record, as computed when the record was written: its kg traced to the
+    factor row (id, value, unit), the factor's source and the factor set's version. Removed with its record."""
+
+    __tablename__ = "activity_record_line"
+
+    record_id: int = Field(foreign_key="activity_record.id", primary_key=True, ondelete="CASCADE")
+    position: int = Field(primary_key=True)  # the calculator's order: 0, 1, ...
+    scope: str = Field(max_length=32)  # the calculator's scope: "1", "2-location", "2-market", "3", ...
+    activity: str
+    quantity: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
+    unit: str = Field(max_length=32)
+    factor_id: str = Field(max_length=200)
+    factor_value: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
+    factor_unit: str = Field(max_length=64)
+    kgco2e: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
+    source_id: str = Field(max_length=100)
+    factor_set: str = Field(max_length=32)
+
+
+class MonthSummary(SQLModel, table=True):
+    """The records of one organisation added up per facility, month, kind, scope, categories, grade, validation,
+    compensation and factor set: what a yearly report reads (a few thousand rows, not every record).
+
+    Kept in the transaction of every record write (inventory.summary), in exact decimals; a recomputation from
+    the records gives the same rows.
+    """
+
+    __tablename__ = "inventory_month_summary"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "month", "facility_id", "kind", "scope", "ghg_category", "iso_category",
+                         "quality_grade", "validated", "compensated", "factor_set", name="inventory_month_summary_key"),
+        CheckConstraint("records >= 0", name="records_not_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    facility_id: int = Field(foreign_key="facility.id", index=True, ondelete="CASCADE")
+    month: date
+    kind: ActivityKind = Field(sa_column=Column(_enum(ActivityKind, "activity_kind"), nullable=False))
+    scope: str = Field(max_length=8)
+    ghg_category: str = Field(max_length=64)
+    iso_category: int
+    quality_grade: str = Field(max_length=1)
+    validated: bool
+    compensated: bool
+    factor_set: str = Field(max_length=32)
+    records: int
+    kgco2e: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
+    kgco2e_market: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))  # Scope 2; zero otherwise
 
 
 class RecordHistory(SQLModel, table=True):

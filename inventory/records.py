@@ -1,4 +1,8 @@
-"""Activity records: enter, change, delete and validate them, each change kept in the append-only history."""
+"""Activity records: enter, change, delete and validate them, each change kept in the append-only history.
+
+Every write keeps the record's line items (inventory.models.RecordLineItem) and the monthly summary that reports
+read (inventory.summary) in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,16 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import delete, func, insert
 from sqlmodel import Session, select
 
 from calculators.footprint import plain
 from db import transaction, utcnow
 from errors import Conflict, NotFound, ValidationError
 from factors import FactorSet, default_factor_set
-from inventory import periods
+from inventory import periods, summary
 from inventory.entries import FIELD_NAMES, EntryError, clean_entry, compute_entry
-from inventory.models import ActivityRecord, Facility, RecordHistory
+from inventory.models import ActivityRecord, Facility, RecordHistory, RecordLineItem
 from inventory.rights import Actor
 
 MAX_PAGE_SIZE = 1000
@@ -50,13 +54,67 @@ def record_values(values: Mapping, computed, *, organisation_id: int, entered_by
     row.update(organisation_id=organisation_id, entered_by_id=entered_by_id, entered_at=entered_at,
                validated_by_id=None, validated_at=None, compensated_by_certificate=None,
                factor_set=computed.factor_set, scope=computed.scope, ghg_category=computed.ghg_category,
-               iso_category=computed.iso_category, kgco2e=computed.kgco2e, kgco2e_market=computed.kgco2e_market,
-               line_items=computed.line_items)
+               iso_category=computed.iso_category, kgco2e=computed.kgco2e, kgco2e_market=computed.kgco2e_market)
     return row
 
 
-def snapshot(record: ActivityRecord) -> dict:
-    """A record as JSON for the history: every column, Decimals as exact strings."""
+LINE_FIELDS = ("scope", "activity", "quantity", "unit", "factor_id", "factor_value", "factor_unit", "kgco2e",
+               "source_id", "factor_set")
+_LINE_DECIMALS = ("quantity", "factor_value", "kgco2e")
+
+
+def line_rows(record_id: int, line_items: list[dict]) -> list[dict]:
+    """The stored rows of a record's line items (as inventory.entries gives them: decimals as text)."""
+    rows = []
+    for position, item in enumerate(line_items):
+        row = {name: item[name] for name in LINE_FIELDS}
+        for name in _LINE_DECIMALS:
+            row[name] = Decimal(row[name])
+        rows.append({"record_id": record_id, "position": position, **row})
+    return rows
+
+
+def line_items(session: Session, record_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """The line items of these records, in the calculator's order: {record id: [{field: text}]}."""
+    ids = sorted(set(record_ids))
+    out: dict[int, list[dict]] = {record_id: [] for record_id in ids}
+    for start in range(0, len(ids), 500):
+        query = (select(RecordLineItem).where(RecordLineItem.record_id.in_(ids[start:start + 500]))
+                 .order_by(RecordLineItem.record_id, RecordLineItem.position))
+        for line in session.exec(query):
+            out[line.record_id].append({name: plain(value) if name in _LINE_DECIMALS else value
+                                        for name in LINE_FIELDS for value in (getattr(line, name),)})
+    return out
+
+
+def record_line_items(session: Session, record_id: int) -> list[dict]:
+    """One record's line items: scope, activity, quantity, unit, factor id, value and unit, kg, source, factor set."""
+    return line_items(session, [record_id])[record_id]
+
+
+def _store_lines(session: Session, record_id: int, items: list[dict]) -> None:
+    session.execute(delete(RecordLineItem).where(RecordLineItem.record_id == record_id))
+    if items:
+        session.execute(insert(RecordLineItem), line_rows(record_id, items))
+
+
+def add_record(session: Session, record: ActivityRecord, items: list[dict]) -> ActivityRecord:
+    """Store a new record with its line items and count it in the monthly summary (in the caller's transaction).
+
+    Every way a record is written goes through here (or, for many at once, through inventory.imports), so that
+    the summary reports read stays equal to the records.
+    """
+    session.add(record)
+    session.flush()
+    _store_lines(session, record.id, items)
+    changes = summary.Changes()
+    changes.add_record(record)
+    summary.apply(session, changes)
+    return record
+
+
+def snapshot(record: ActivityRecord, items: list[dict]) -> dict:
+    """A record and its line items as JSON for the history: every column, Decimals as exact strings."""
     out = {}
     for name in ActivityRecord.model_fields:
         value = getattr(record, name)
@@ -67,6 +125,7 @@ def snapshot(record: ActivityRecord) -> dict:
         elif hasattr(value, "value"):
             value = value.value
         out[name] = value
+    out["line_items"] = items
     return out
 
 
@@ -112,9 +171,8 @@ def create_record(*, session: Session, actor: Actor, values: Mapping, reason: st
         _check_open(session, actor, [cleaned["month"]], reason)
         record = ActivityRecord(**record_values(cleaned, computed, organisation_id=actor.organisation_id,
                                                 entered_by_id=actor.user_id, entered_at=now))
-        session.add(record)
-        session.flush()
-        _history(session, actor, "create", record.id, None, snapshot(record), reason, now)
+        add_record(session, record, computed.line_items)
+        _history(session, actor, "create", record.id, None, snapshot(record, computed.line_items), reason, now)
     return record
 
 
@@ -224,14 +282,19 @@ def update_record(*, session: Session, actor: Actor, record_id: int, values: Map
                            " and is not edited here", code="compensated_line")
         cleaned, computed = _prepared(session, actor, values, factor_set or default_factor_set())
         _check_open(session, actor, [record.month, cleaned["month"]], reason)
-        before = snapshot(record)
+        before = snapshot(record, record_line_items(session, record.id))
+        changes = summary.Changes()
+        changes.remove_record(record)
         row = record_values(cleaned, computed, organisation_id=actor.organisation_id,
                             entered_by_id=record.entered_by_id, entered_at=record.entered_at)
         for name, value in row.items():
             setattr(record, name, value)
         session.add(record)
         session.flush()
-        _history(session, actor, "update", record.id, before, snapshot(record), reason, now)
+        _store_lines(session, record.id, computed.line_items)
+        changes.add_record(record)
+        summary.apply(session, changes)
+        _history(session, actor, "update", record.id, before, snapshot(record, computed.line_items), reason, now)
     return record
 
 
@@ -242,8 +305,13 @@ def delete_record(*, session: Session, actor: Actor, record_id: int, reason: str
     with transaction(session):
         record = get_record(session=session, actor=actor, record_id=record_id)
         _check_open(session, actor, [record.month], reason)
-        _history(session, actor, "delete", record.id, snapshot(record), None, reason, now)
-        session.delete(record)
+        _history(session, actor, "delete", record.id, snapshot(record, record_line_items(session, record.id)), None,
+                 reason, now)
+        changes = summary.Changes()
+        changes.remove_record(record)
+        session.delete(record)  # its line items go with it (ON DELETE CASCADE)
+        session.flush()
+        summary.apply(session, changes)
 
 
 def validate_records(*, session: Session, actor: Actor, record_ids: Iterable[int],
@@ -259,13 +327,18 @@ def validate_records(*, session: Session, actor: Actor, record_ids: Iterable[int
         if missing:
             raise NotFound(f"no activity record {min(missing)} in this organisation")
         count = 0
+        changes = summary.Changes()
         for record in records:
             if record.validated_at is None:
+                changes.remove_record(record)
                 record.validated_at, record.validated_by_id = now, actor.user_id
+                changes.add_record(record)
                 session.add(record)
                 _history(session, actor, "validate", record.id, None,
                          {"validated_at": now.isoformat(), "validated_by_id": actor.user_id}, None, now)
                 count += 1
+        session.flush()
+        summary.apply(session, changes)
     return count
 
 

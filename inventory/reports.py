@@ -1,7 +1,8 @@
 """The yearly inventory report, aggregated in the database: scopes, categories, facilities, months and more.
 
-Each record's kg were computed when it was written (inventory.entries), so a report only adds them up, with GROUP
-BY in the database and two passes over the year's rows:
+Each record's kg were computed when it was written (inventory.entries) and added to the monthly summary in the same
+transaction (inventory.summary), so a report only adds up the year's summary rows (a few thousand, however many
+records there are), with GROUP BY in the database and two passes:
 
 - by scope, GHG Protocol category, ISO 14064-1 category, data-quality grade, validation and compensation;
 - by facility, month and scope.
@@ -162,17 +163,15 @@ class YearReport:
 
 
 _BY_CATEGORY = """
-SELECT scope, ghg_category, iso_category, quality_grade, validated_at IS NOT NULL AS validated,
-       compensated_by_certificate IS NOT NULL AS compensated, factor_set, count(*), {sum}(kgco2e),
-       {sum}(kgco2e_market)
-FROM activity_record
+SELECT scope, ghg_category, iso_category, quality_grade, validated, compensated, factor_set, sum(records),
+       {sum}(kgco2e), {sum}(kgco2e_market)
+FROM inventory_month_summary
 WHERE organisation_id = :organisation_id AND month >= :start AND month < :end
-GROUP BY scope, ghg_category, iso_category, quality_grade, validated_at IS NOT NULL,
-         compensated_by_certificate IS NOT NULL, factor_set
+GROUP BY scope, ghg_category, iso_category, quality_grade, validated, compensated, factor_set
 """
 _BY_FACILITY_MONTH = """
 SELECT facility_id, month, scope, {sum}(kgco2e), {sum}(kgco2e_market)
-FROM activity_record
+FROM inventory_month_summary
 WHERE organisation_id = :organisation_id AND month >= :start AND month < :end
 GROUP BY facility_id, month, scope
 """
@@ -192,7 +191,7 @@ def scope_totals(session: Session, organisation_id: int, year: int) -> tuple[Tot
     """kg by scope of one year and its number of records (one pass)."""
     total = _sum(session)
     rows = session.execute(text(
-        f"SELECT scope, count(*), {total}(kgco2e), {total}(kgco2e_market) FROM activity_record "  # noqa: S608
+        f"SELECT scope, sum(records), {total}(kgco2e), {total}(kgco2e_market) FROM inventory_month_summary "  # noqa: S608
         "WHERE organisation_id = :organisation_id AND month >= :start AND month < :end GROUP BY scope"),
         _bounds(organisation_id, year)).all()
     parts: dict[str, list[Decimal]] = defaultdict(list)
