@@ -168,11 +168,7 @@ def create_record(*, session: Session, actor: Actor, values: Mapping, reason: st
     now = now or utcnow()
     with transaction(session):
         cleaned, computed = _prepared(session, actor, values, factor_set or default_factor_set())
-        _check_open(session, actor, [cleaned["month"]], reason)
-        record = ActivityRecord(**record_values(cleaned, computed, organisation_id=actor.organisation_id,
-                                                entered_by_id=actor.user_id, entered_at=now))
-        add_record(session, record, computed.line_items)
-        _history(session, actor, "create", record.id, None, snapshot(record, computed.line_items), reason, now)
+        record = _create(session, actor, cleaned, computed, reason, now)
     return record
 
 
@@ -199,15 +195,8 @@ def create_compensated_records(*, session: Session, actor: Actor, entries: Itera
                 raise Conflict(f"{cleaned['evidence_note']} was already imported from certificate {certificate}",
                                fields={"evidence_note": ["already imported"]}, code="already_imported")
             known.add(cleaned.get("evidence_note"))
-            _check_open(session, actor, [cleaned["month"]], reason)
-            row = record_values(cleaned, computed, organisation_id=actor.organisation_id,
-                                entered_by_id=actor.user_id, entered_at=now)
-            row["compensated_by_certificate"] = certificate
-            record = ActivityRecord(**row)
-            session.add(record)
-            session.flush()
-            _history(session, actor, "create", record.id, None, snapshot(record), reason, now)
-            created.append(record)
+            created.append(_create(session, actor, cleaned, computed, reason, now,
+                                   compensated_by_certificate=certificate))
     return created
 
 
@@ -229,35 +218,61 @@ def save_entries(*, session: Session, actor: Actor, creates: Iterable[tuple[dict
     counts = [0, 0, 0]
     with transaction(session):
         for record_id, cleaned, computed in updates:
-            record = get_record(session=session, actor=actor, record_id=record_id)
-            if record.compensated_by_certificate:
-                raise Conflict(f"record {record_id} comes from meeting certificate "
-                               f"{record.compensated_by_certificate} and is not edited here", code="compensated_line")
-            _check_open(session, actor, [record.month, cleaned["month"]], reason)
-            before = snapshot(record)
-            row = record_values(cleaned, computed, organisation_id=actor.organisation_id,
-                                entered_by_id=record.entered_by_id, entered_at=record.entered_at)
-            for name, value in row.items():
-                setattr(record, name, value)
-            session.add(record)
-            session.flush()
-            _history(session, actor, "update", record.id, before, snapshot(record), reason, now)
+            _change(session, actor, get_record(session=session, actor=actor, record_id=record_id), cleaned, computed,
+                    reason, now)
             counts[1] += 1
         for cleaned, computed in creates:
-            _check_open(session, actor, [cleaned["month"]], reason)
-            record = ActivityRecord(**record_values(cleaned, computed, organisation_id=actor.organisation_id,
-                                                    entered_by_id=actor.user_id, entered_at=now))
-            session.add(record)
-            session.flush()
-            _history(session, actor, "create", record.id, None, snapshot(record), reason, now)
+            _create(session, actor, cleaned, computed, reason, now)
             counts[0] += 1
         for record_id in deletes:
-            record = get_record(session=session, actor=actor, record_id=record_id)
-            _check_open(session, actor, [record.month], reason)
-            _history(session, actor, "delete", record.id, snapshot(record), None, reason, now)
-            session.delete(record)
+            _remove(session, actor, get_record(session=session, actor=actor, record_id=record_id), reason, now)
             counts[2] += 1
     return counts[0], counts[1], counts[2]
+
+
+def _create(session: Session, actor: Actor, cleaned: dict, computed, reason: str | None, now: datetime,
+            **extra) -> ActivityRecord:
+    """A new record from a checked entry (with `extra` columns), its line items, summary and history row."""
+    _check_open(session, actor, [cleaned["month"]], reason)
+    row = record_values(cleaned, computed, organisation_id=actor.organisation_id, entered_by_id=actor.user_id,
+                        entered_at=now)
+    record = add_record(session, ActivityRecord(**{**row, **extra}), computed.line_items)
+    _history(session, actor, "create", record.id, None, snapshot(record, computed.line_items), reason, now)
+    return record
+
+
+def _change(session: Session, actor: Actor, record: ActivityRecord, cleaned: dict, computed, reason: str | None,
+            now: datetime) -> None:
+    """Replace a record's input and kg, its line items and its place in the summary, with the history's row."""
+    if record.compensated_by_certificate:
+        raise Conflict(f"record {record.id} comes from meeting certificate {record.compensated_by_certificate}"
+                       " and is not edited here", code="compensated_line")
+    _check_open(session, actor, [record.month, cleaned["month"]], reason)
+    before = snapshot(record, record_line_items(session, record.id))
+    changes = summary.Changes()
+    changes.remove_record(record)
+    row = record_values(cleaned, computed, organisation_id=actor.organisation_id,
+                        entered_by_id=record.entered_by_id, entered_at=record.entered_at)
+    for name, value in row.items():
+        setattr(record, name, value)
+    session.add(record)
+    session.flush()
+    _store_lines(session, record.id, computed.line_items)
+    changes.add_record(record)
+    summary.apply(session, changes)
+    _history(session, actor, "update", record.id, before, snapshot(record, computed.line_items), reason, now)
+
+
+def _remove(session: Session, actor: Actor, record: ActivityRecord, reason: str | None, now: datetime) -> None:
+    """Delete a record (its line items go with it, ON DELETE CASCADE) and take it out of the summary."""
+    _check_open(session, actor, [record.month], reason)
+    _history(session, actor, "delete", record.id, snapshot(record, record_line_items(session, record.id)), None,
+             reason, now)
+    changes = summary.Changes()
+    changes.remove_record(record)
+    session.delete(record)
+    session.flush()
+    summary.apply(session, changes)
 
 
 def get_record(*, session: Session, actor: Actor, record_id: int) -> ActivityRecord:
@@ -277,24 +292,8 @@ def update_record(*, session: Session, actor: Actor, record_id: int, values: Map
     now = now or utcnow()
     with transaction(session):
         record = get_record(session=session, actor=actor, record_id=record_id)
-        if record.compensated_by_certificate:
-            raise Conflict(f"record {record_id} comes from meeting certificate {record.compensated_by_certificate}"
-                           " and is not edited here", code="compensated_line")
         cleaned, computed = _prepared(session, actor, values, factor_set or default_factor_set())
-        _check_open(session, actor, [record.month, cleaned["month"]], reason)
-        before = snapshot(record, record_line_items(session, record.id))
-        changes = summary.Changes()
-        changes.remove_record(record)
-        row = record_values(cleaned, computed, organisation_id=actor.organisation_id,
-                            entered_by_id=record.entered_by_id, entered_at=record.entered_at)
-        for name, value in row.items():
-            setattr(record, name, value)
-        session.add(record)
-        session.flush()
-        _store_lines(session, record.id, computed.line_items)
-        changes.add_record(record)
-        summary.apply(session, changes)
-        _history(session, actor, "update", record.id, before, snapshot(record, computed.line_items), reason, now)
+        _change(session, actor, record, cleaned, computed, reason, now)
     return record
 
 
@@ -303,15 +302,7 @@ def delete_record(*, session: Session, actor: Actor, record_id: int, reason: str
     actor.require("log")
     now = now or utcnow()
     with transaction(session):
-        record = get_record(session=session, actor=actor, record_id=record_id)
-        _check_open(session, actor, [record.month], reason)
-        _history(session, actor, "delete", record.id, snapshot(record, record_line_items(session, record.id)), None,
-                 reason, now)
-        changes = summary.Changes()
-        changes.remove_record(record)
-        session.delete(record)  # its line items go with it (ON DELETE CASCADE)
-        session.flush()
-        summary.apply(session, changes)
+        _remove(session, actor, get_record(session=session, actor=actor, record_id=record_id), reason, now)
 
 
 def validate_records(*, session: Session, actor: Actor, record_ids: Iterable[int],

@@ -5,7 +5,7 @@ that a database upgraded with records in it reports what it reported before. On 
 index of records carries the summary's columns, for an index-only recomputation.
 
 Revision ID: 6674e0b516e1
-Revises: 4fb07672312f
+Revises: 77750b1a0996
 Create Date: 2026-12-02 02:10:01.071855
 """
 import json
@@ -19,7 +19,7 @@ from alembic import op
 import db  # noqa: F401
 
 revision: str = '6674e0b516e1'
-down_revision: str | None = '4fb07672312f'
+down_revision: str | None = '77750b1a0996'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
