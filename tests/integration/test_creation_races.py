@@ -3,9 +3,6 @@ batches, registration imports and organisation/user creation end in one clear ou
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
 from sqlmodel import Session, func, select
 
@@ -16,31 +13,10 @@ from errors import Conflict
 from meetings import badges, registration_lists
 from meetings.models import BadgeCode, Registration
 from meetings.registrations import parse_registrations
+from tests.concurrency import race
 from tests.factories import DEFAULT_PASSWORD, make_event, make_organisation
 
 WRITERS = 4
-
-
-def _race(engine, calls: list[Callable[[Session], object]]) -> list[object]:
-    """Run every call at once, each in its own thread and session; what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[Session], object]) -> None:
-        with Session(engine, expire_on_commit=False) as session:
-            barrier.wait()
-            try:
-                outcomes[index] = call(session)
-            except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
-                outcomes[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a writer never finished"
-    return outcomes
 
 
 @pytest.fixture
@@ -57,7 +33,7 @@ def _event(engine):
 
 def test_badge_batches_made_at_once_get_distinct_numbers_and_codes(engine):
     event = _event(engine)
-    outcomes = _race(engine, [
+    outcomes = race(engine, [
         lambda session: badges.generate_badge_codes(session=session, organisation_id=event.organisation_id,
                                                     event_id=event.id, count=25)
         for _ in range(WRITERS)])
@@ -75,7 +51,7 @@ def test_registration_lists_imported_at_once_replace_each_other_whole(engine):
     event = _event(engine)
     cities = ["上海", "北京", "深圳", "成都"]
     lists = [f"origin_city\n{city}\n" + f"{city}\n" * (10 + 5 * n) for n, city in enumerate(cities)]
-    outcomes = _race(engine, [
+    outcomes = race(engine, [
         lambda session, text=text: registration_lists.import_registrations(
             session=session, organisation_id=event.organisation_id, event_id=event.id, csv_text=text)
         for text in lists])
@@ -93,7 +69,7 @@ def test_registration_lists_imported_at_once_replace_each_other_whole(engine):
 
 
 def test_an_organisation_slug_taken_at_the_same_moment_is_a_409_naming_the_slug(engine):
-    outcomes = _race(engine, [
+    outcomes = race(engine, [
         lambda session, n=n: accounts.create_organisation(session=session, slug="same-slug", name_zh=f"机构{n}",
                                                           name_en=f"Org {n}")
         for n in range(WRITERS)])
@@ -109,7 +85,7 @@ def test_an_organisation_slug_taken_at_the_same_moment_is_a_409_naming_the_slug(
 def test_an_email_registered_at_the_same_moment_is_a_409_naming_the_email(engine):
     with Session(engine, expire_on_commit=False) as session:
         org = make_organisation(session)
-    outcomes = _race(engine, [
+    outcomes = race(engine, [
         lambda session, n=n: accounts.create_user(session=session, email="Same@Example.org", password=DEFAULT_PASSWORD,
                                                   display_name=f"User {n}", organisation_id=org.id,
                                                   role="organiser")

@@ -20,33 +20,12 @@ from ledger import accounts, retirement
 from ledger.invariants import check_invariants
 from ledger.models import BlockStatus, CreditBlock, Retirement, RetirementPart
 from ledger.retirement import InsufficientCredits
+from tests.concurrency import race
 from tests.factories import make_organisation
 from tests.ledger_factories import issue_ccer, make_credit_project
 
 ROOT = Path(__file__).resolve().parents[2]
 THREADS = 32
-
-
-def _race(engine, calls: list[Callable[[Session], object]]) -> list[object]:
-    """Run every call at once, each in its own thread and session; what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[Session], object]) -> None:
-        with Session(engine, expire_on_commit=False) as session:
-            barrier.wait()
-            try:
-                outcomes[index] = call(session)
-            except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
-                outcomes[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert not any(thread.is_alive() for thread in threads), "a retirement never finished"
-    return outcomes
 
 
 @pytest.fixture
@@ -84,7 +63,7 @@ def _no_serial_twice(session) -> None:
 
 def test_32_retirements_of_7_t_from_100_t_at_once_exactly_14_succeed(engine):
     account_id = _account_holding(engine, [(1, 30), (31, 55), (101, 140), (201, 205)])
-    outcomes = _race(engine, [_retire(account_id, 7, f"race-{i}") for i in range(THREADS)])
+    outcomes = race(engine, [_retire(account_id, 7, f"race-{i}") for i in range(THREADS)])
     unexpected = [o for o in outcomes if not isinstance(o, Retirement | InsufficientCredits)]
     assert unexpected == []
     succeeded = [o for o in outcomes if isinstance(o, Retirement)]
@@ -101,7 +80,7 @@ def test_32_retirements_of_7_t_from_100_t_at_once_exactly_14_succeed(engine):
 
 def test_the_same_idempotency_key_sent_at_once_retires_once(engine):
     account_id = _account_holding(engine, [(1, 100)])
-    outcomes = _race(engine, [_retire(account_id, 7, "same-key") for _ in range(8)])
+    outcomes = race(engine, [_retire(account_id, 7, "same-key") for _ in range(8)])
     assert all(isinstance(o, Retirement) for o in outcomes), outcomes
     assert len({o.id for o in outcomes}) == 1
     with Session(engine) as session:
@@ -171,7 +150,7 @@ def test_a_process_killed_during_a_retirement_leaves_all_of_it_or_none(engine, c
 def test_accounts_created_at_once_are_one_account(engine):
     with Session(engine, expire_on_commit=False) as session:
         organisation_id = make_organisation(session).id
-    outcomes = _race(engine, [lambda session: accounts.account_of(session, organisation_id) for _ in range(6)]
+    outcomes = race(engine, [lambda session: accounts.account_of(session, organisation_id) for _ in range(6)]
                      + [lambda session: accounts.pool_account(session) for _ in range(6)])
     assert all(not isinstance(o, Exception) for o in outcomes), outcomes
     assert len({o.id for o in outcomes[:6]}) == 1 and len({o.id for o in outcomes[6:]}) == 1
@@ -182,7 +161,7 @@ def test_the_same_serials_issued_at_once_enter_the_ledger_once(engine):
     with Session(engine, expire_on_commit=False) as session:
         account = accounts.pool_account(session)
         project = make_credit_project(session)
-    outcomes = _race(engine, [lambda session, n=n: issue_ccer(session, project, account, 1 + n, 100 + n)
+    outcomes = race(engine, [lambda session, n=n: issue_ccer(session, project, account, 1 + n, 100 + n)
                               for n in range(8)])
     succeeded = [o for o in outcomes if isinstance(o, CreditBlock)]
     refused = [o for o in outcomes if isinstance(o, Conflict)]
