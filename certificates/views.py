@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from accounts.access import organisation_required
+from accounts.access import is_platform_admin, organisation_required, platform_admin_required
 from accounts.service import is_citizen
 from certificates import citizens, issuing, logos, offers, shares, status
 from certificates.claims import DEFAULT_RESPONSE_THRESHOLD, STANDARDS
@@ -58,7 +58,6 @@ from footprints import service as footprint_service
 from footprints.calculator_form import calculator_request
 from footprints.schemas import PersonalFootprintRequestSchema
 from ledger.checkpoint import signer_for
-from ledger.queries import is_platform_admin
 from ledger.retirement import InsufficientCredits
 from meetings.events import get_event
 from meetings.models import AttendeeResponse, Event
@@ -333,11 +332,6 @@ def credential_json(number: str):
 # ---- public verification ------------------------------------------------------------------------------------------
 
 
-def _may_revoke() -> bool:
-    return current_user.is_authenticated and is_platform_admin(get_session(), user_id=current_user.id,
-                                                               slug=_settings().platform_org_slug)
-
-
 @bp.get("/verify/<number>")
 def verify(number: str):
     session = get_session()
@@ -345,17 +339,12 @@ def verify(number: str):
     result = verify_certificate(session, found, issuer_key=issuer_for(_settings()).public_key,
                                 log_signer=signer_for(_settings()))
     return render_template("certificates/verify.html", v=result, certificate=found, shown=_shown(result.credential),
-                           document=result.credential, may_revoke=_may_revoke(), errors={})
+                           document=result.credential, may_revoke=is_platform_admin(), errors={})
 
 
 @bp.post("/verify/<certificate_number:number>/revoke")
+@platform_admin_required("revoke certificates")
 def revoke(number: str):
-    if not current_user.is_authenticated:
-        from extensions import login_manager
-
-        return login_manager.unauthorized()
-    if not _may_revoke():
-        raise PermissionDenied("only admins of the platform organisation revoke certificates")
     session = get_session()
     found = _find(number)
     try:
