@@ -13,7 +13,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from db import make_engine
 from ledger import merkle
 from ledger.checkpoint import LogSigner, parse_verifier_key, verify_checkpoint
 from ledger.db import run_ledger_transaction
@@ -87,12 +86,6 @@ def rewrite_whole_chain(connection, seq: int) -> None:
         prev = digest
     connection.execute(text("UPDATE ledger_head SET head_hash = :hash WHERE id = 1"), {"hash": prev})
 
-
-@pytest.fixture
-def committed_engine(committed_database_url):
-    engine = make_engine(committed_database_url)
-    yield engine
-    engine.dispose()
 
 
 def test_an_honest_log_verifies_with_the_root_of_its_entries(session):
