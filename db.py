@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask import Flask, g
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy import Numeric, String, event
 from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.types import TypeDecorator
@@ -80,6 +82,14 @@ class ExactDecimal(TypeDecorator):
             return None
         # No normalize(): it rounds to the context's 28 digits, and stored kg may carry more.
         return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def checked_enum(enum_class: type[enum.Enum], name: str, length: int) -> SAEnum:
+    """An enum column stored as VARCHAR(length) with a CHECK constraint `name` over the members' names.
+
+    Checked text rather than a native PostgreSQL enum, so that a new member needs no ALTER TYPE.
+    """
+    return SAEnum(enum_class, name=name, native_enum=False, length=length, create_constraint=True)
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -34,10 +35,9 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _dev_secret_key(instance_dir: Path) -> str:
-    # A per-checkout key, so that `make run` needs no set-up and sessions survive restarts.
-    instance_dir.mkdir(parents=True, exist_ok=True)
-    path = instance_dir / DEV_SECRET_FILE
+def read_or_create_key_file(path: Path, new_key: Callable[[], str]) -> str:
+    """The text of the key file `path`, first created holding `new_key()` (its folder too) when it is absent."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         # Created with mode 0600 in one call: no moment in which another user could read the key.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -45,8 +45,13 @@ def _dev_secret_key(instance_dir: Path) -> str:
         pass
     else:
         with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_hex(32))
-    return path.read_text().strip()
+            file.write(new_key())
+    return path.read_text()
+
+
+def _dev_secret_key(instance_dir: Path) -> str:
+    # A per-checkout key, so that `make run` needs no set-up and sessions survive restarts.
+    return read_or_create_key_file(instance_dir / DEV_SECRET_FILE, lambda: secrets.token_hex(32)).strip()
 
 
 def weak_secret_key_reason(key: str) -> str | None:
@@ -61,15 +66,30 @@ def weak_secret_key_reason(key: str) -> str | None:
     return None
 
 
-def signing_key_reason(value: str, name: str = "LEDGER_SIGNING_KEY") -> str | None:
-    """Why `value` is not a valid `name` (a base64 32-byte Ed25519 seed), or None."""
+def new_signing_seed() -> str:
+    """A new random Ed25519 seed, written as a signing key setting or key file holds it (base64 of 32 bytes)."""
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+def signing_seed(value: str, name: str = "LEDGER_SIGNING_KEY") -> bytes:
+    """The 32-byte Ed25519 seed `value` (a signing key setting, or key file, called `name`) holds in base64;
+    SettingsError naming `name` if it holds none."""
     try:
         seed = base64.b64decode(value.strip(), validate=True)
     except binascii.Error:
         seed = None
     if seed is None or len(seed) != 32:
-        return (f"{name} must be 32 bytes in base64; generate one with: python -c 'import base64, os; "
-                "print(base64.b64encode(os.urandom(32)).decode())'")
+        raise SettingsError(f"{name} must be 32 bytes in base64; generate one with: python -c 'import base64, os; "
+                            "print(base64.b64encode(os.urandom(32)).decode())'")
+    return seed
+
+
+def signing_key_reason(value: str, name: str = "LEDGER_SIGNING_KEY") -> str | None:
+    """Why `value` is not a valid `name` (a base64 32-byte Ed25519 seed), or None."""
+    try:
+        signing_seed(value, name)
+    except SettingsError as error:
+        return str(error)
     return None
 
 

@@ -1,4 +1,5 @@
-"""Who is signed in and in which organisation: the session user and the organisation guard for pages."""
+"""Who is signed in and in which organisation: the session user, the organisation guard and the platform admin
+guard for pages."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from flask_login import UserMixin, current_user, login_user
 from accounts import service
 from accounts.models import Role
 from db import get_session, utcnow
-from errors import NotFound
+from errors import NotFound, PermissionDenied
 from extensions import login_manager
+from ledger import queries as ledger_queries
 
 ORG_SESSION_KEY = "org_id"
 SESSION_VERSION_KEY = "session_version"
@@ -81,3 +83,28 @@ def organisation_required(right: str = "read"):
 
 def is_admin() -> bool:
     return getattr(g, "role", None) == Role.admin
+
+
+def is_platform_admin() -> bool:
+    """Signed in as an admin of the platform organisation (settings.PLATFORM_ORG_SLUG), who alone writes to the
+    ledger and revokes certificates."""
+    return current_user.is_authenticated and ledger_queries.is_platform_admin(
+        get_session(), user_id=current_user.id, slug=current_app.extensions["settings"].platform_org_slug)
+
+
+def platform_admin_required(task: str):
+    """Require a signed-in admin of the platform organisation; anyone else signed in is refused (403) with "only
+    admins of the platform organisation <task>"."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not is_platform_admin():
+                raise PermissionDenied(f"only admins of the platform organisation {task}")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -9,19 +9,15 @@ import hashlib
 import io
 import itertools
 import os
-import tempfile
 import threading
 import time
-from contextlib import contextmanager
-from pathlib import Path
 
 import rfc8785
 from sqlalchemy import text
 from sqlmodel import Session
 
-from bench.common import report
+from bench.common import available_backends, report, scratch_database
 
-ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 CLIENTS = 4
 SECONDS = 5
 ENTRIES = 1_000_000
@@ -38,31 +34,6 @@ DATA = {"retirement_id": 0, "public_id": "r00000000", "account_id": 2, "tonnes":
         "subject": {"kind": "event_snapshot", "id": 41}, "beneficiary": "广州绿色论坛 2026", "reason": "零碳会议",
         "parts": [{"block_id": 17, "serial_start": 1000300, "serial_end": 1000306}]}
 BARE_TABLE = "CREATE TABLE bench_bare_insert (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"
-
-
-@contextmanager
-def _scratch(backend: str):
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        return
-    from tests.conftest import scratch_postgres_database
-
-    with scratch_postgres_database("bench_ledger_log", server_url=ADMIN_URL) as url:
-        yield url
-
-
-def _postgres_reachable() -> bool:
-    from db import make_engine
-
-    try:
-        engine = make_engine(ADMIN_URL)
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-        return True
-    except Exception:  # noqa: BLE001 - any failure means "no PostgreSQL here"
-        return False
 
 
 def _migrate(url: str) -> None:
@@ -276,11 +247,8 @@ def _verify_million(engine, backend: str) -> None:
 def run() -> None:
     from db import make_engine
 
-    backends = ["sqlite"] + (["postgresql"] if _postgres_reachable() else [])
-    if len(backends) == 1:
-        print(f"PostgreSQL at {ADMIN_URL} is not reachable: its figures are skipped", flush=True)
-    for backend in backends:
-        with _scratch(backend) as url:
+    for backend in available_backends():
+        with scratch_database(backend, "bench_ledger_log") as url:
             _migrate(url)
             engine = make_engine(url, pool_size=max(RETIRE_CLIENTS), max_overflow=2)
             try:

@@ -13,15 +13,13 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-from bench.common import gunicorn, prepare_database, report
+from bench.common import available_backends, gunicorn, prepare_database, report, scratch_database
 
 TARGET_RATIO = 0.6
 TARGET_RUSH_P99_MS = 250
@@ -30,7 +28,6 @@ ROUNDS = 3
 WORKERS = 4  # sync workers: an attendee request waits on the database, so more than the 2 cores pay off
 RUSH_PHONES = 50
 STORED = 100_000
-ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ORIGINS = ["上海", "北京", "深圳", "成都", "武汉", "杭州", "PEK", "Chengdu", "西安", "南京", "长沙", "厦门"]
 MODES = ["flight", "high_speed_rail", "high_speed_rail", "rail", "coach", "car"]
 
@@ -99,31 +96,6 @@ def _script(path: str, csrf: str) -> str:
     quote = urllib.parse.quote
     return LUA % {"origins": ", ".join(f'"{quote(o)}"' for o in ORIGINS),
                   "modes": ", ".join(f'"{m}"' for m in MODES), "csrf": quote(csrf, safe=""), "path": path}
-
-
-@contextmanager
-def _scratch(backend: str):
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        return
-    from tests.conftest import scratch_postgres_database
-
-    with scratch_postgres_database("bench_meetings", server_url=ADMIN_URL) as url:
-        yield url
-
-
-def _postgres_reachable() -> bool:
-    from db import make_engine
-
-    try:
-        engine = make_engine(ADMIN_URL)
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-        return True
-    except Exception:  # noqa: BLE001 - any failure means "no PostgreSQL here"
-        return False
 
 
 def _event(engine, **values):
@@ -245,11 +217,8 @@ def _footprint(backend: str, engine) -> None:
 def run(seconds: int = 8, rush_seconds: int = 60) -> None:
     from db import make_engine
 
-    backends = ["sqlite"] + (["postgresql"] if _postgres_reachable() else [])
-    if "postgresql" not in backends:
-        print(f"PostgreSQL at {ADMIN_URL} is not reachable: its figures are skipped", flush=True)
-    for backend in backends:
-        with _scratch(backend) as url:
+    for backend in available_backends():
+        with scratch_database(backend, "bench_meetings") as url:
             prepare_database(url)
             engine = make_engine(url)
             try:

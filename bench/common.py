@@ -1,4 +1,4 @@
-"""Shared benchmark plumbing: a gunicorn server on a scratch database, wrk load, result lines."""
+"""Shared benchmark plumbing: scratch databases, a gunicorn server on one, wrk load, result lines."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 RESULTS: list[dict] = []
+# The PostgreSQL server the benches make their scratch databases on (through its maintenance database).
+POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def report(name: str, value: float, unit: str, *, baseline: float | None = None, baseline_name: str = "",
@@ -39,6 +41,43 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def scratch_database(backend: str, name: str, *, server_url: str = POSTGRES_ADMIN_URL):
+    """A new, empty database for the block: a SQLite file in a temporary folder, or a PostgreSQL database `name`
+    on `server_url`'s server (dropped afterwards); yields its URL."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        return
+    from tests.conftest import scratch_postgres_database
+
+    with scratch_postgres_database(name, server_url=server_url) as url:
+        yield url
+
+
+def postgres_reachable(url: str = POSTGRES_ADMIN_URL) -> bool:
+    from sqlalchemy import text
+
+    from db import make_engine
+
+    try:
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+        return False
+
+
+def available_backends() -> list[str]:
+    """SQLite, and PostgreSQL when its server answers (else the figures skipped are said)."""
+    if postgres_reachable():
+        return ["sqlite", "postgresql"]
+    print(f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable: its figures are skipped", flush=True)
+    return ["sqlite"]
 
 
 def prepare_database(url: str) -> None:

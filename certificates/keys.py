@@ -53,7 +53,8 @@ class Issuer:
 
 @functools.lru_cache(maxsize=8)
 def _issuer(seed_b64: str, instance_dir: str, name: str) -> Issuer:
-    return Issuer(load_signing_key(seed_b64, Path(instance_dir), file_name=KEY_FILE), name)
+    key = load_signing_key(seed_b64, Path(instance_dir), file_name=KEY_FILE, setting="CERTIFICATE_SIGNING_KEY")
+    return Issuer(key, name)
 
 
 def issuer_for(settings) -> Issuer:

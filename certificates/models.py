@@ -13,16 +13,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, LargeBinary, Text, UniqueConstraint
-from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
-from db import ExactDecimal, UTCDateTime, utcnow
+from db import ExactDecimal, UTCDateTime, checked_enum, utcnow
 
 GRAMS_PER_TONNE = 1_000_000
 
-
-def _enum(enum_class: type[enum.Enum], name: str, length: int = 24) -> SAEnum:
-    return SAEnum(enum_class, name=name, native_enum=False, length=length, create_constraint=True)
 
 
 class CertificateKind(enum.StrEnum):
@@ -58,7 +54,8 @@ class Certificate(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=20, unique=True, index=True)  # ZCM-2026-000123
-    kind: CertificateKind = Field(sa_column=Column(_enum(CertificateKind, "certificatekind"), nullable=False))
+    kind: CertificateKind = Field(sa_column=Column(checked_enum(CertificateKind, "certificatekind", 24),
+                                                   nullable=False))
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True,
                                         ondelete="RESTRICT")
     event_id: int | None = Field(default=None, foreign_key="event.id", index=True, ondelete="RESTRICT")
@@ -70,7 +67,7 @@ class Certificate(SQLModel, table=True):
     # The signed W3C Verifiable Credential, RFC 8785 canonical JSON, exactly as signed.
     credential: str = Field(sa_column=Column(Text, nullable=False))
     status: CertificateStatus = Field(default=CertificateStatus.valid,
-                                      sa_column=Column(_enum(CertificateStatus, "certificatestatus", 16),
+                                      sa_column=Column(checked_enum(CertificateStatus, "certificatestatus", 16),
                                                        nullable=False))
     revoked_reason: str | None = Field(default=None, max_length=500)
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
@@ -119,7 +116,7 @@ class SharedTonne(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    pool_kind: PoolKind = Field(sa_column=Column(_enum(PoolKind, "poolkind"), nullable=False))
+    pool_kind: PoolKind = Field(sa_column=Column(checked_enum(PoolKind, "poolkind", 24), nullable=False))
     pool_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     retirement_id: int = Field(foreign_key="retirement.id", index=True, ondelete="RESTRICT")
     serial_namespace: str = Field(max_length=120)
@@ -150,7 +147,7 @@ class PersonalNeutralisation(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    pool_kind: PoolKind = Field(sa_column=Column(_enum(PoolKind, "poolkind"), nullable=False))
+    pool_kind: PoolKind = Field(sa_column=Column(checked_enum(PoolKind, "poolkind", 24), nullable=False))
     pool_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     footprint_kind: str = Field(max_length=32)  # "attendee_response", "personal_footprint"
     footprint_id: int = Field(sa_column=Column(BigInteger, nullable=False))

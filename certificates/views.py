@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from accounts.access import organisation_required
+from accounts.access import is_platform_admin, organisation_required, platform_admin_required
 from accounts.service import is_citizen
 from certificates import citizens, issuing, logos, offers, shares, status
 from certificates.claims import DEFAULT_RESPONSE_THRESHOLD, STANDARDS
@@ -58,7 +58,6 @@ from footprints import service as footprint_service
 from footprints.calculator_form import calculator_request
 from footprints.schemas import PersonalFootprintRequestSchema
 from ledger.checkpoint import signer_for
-from ledger.queries import is_platform_admin
 from ledger.retirement import InsufficientCredits
 from meetings.events import get_event
 from meetings.models import AttendeeResponse, Event
@@ -333,11 +332,6 @@ def credential_json(number: str):
 # ---- public verification ------------------------------------------------------------------------------------------
 
 
-def _may_revoke() -> bool:
-    return current_user.is_authenticated and is_platform_admin(get_session(), user_id=current_user.id,
-                                                               slug=_settings().platform_org_slug)
-
-
 @bp.get("/verify/<number>")
 def verify(number: str):
     session = get_session()
@@ -345,17 +339,12 @@ def verify(number: str):
     result = verify_certificate(session, found, issuer_key=issuer_for(_settings()).public_key,
                                 log_signer=signer_for(_settings()))
     return render_template("certificates/verify.html", v=result, certificate=found, shown=_shown(result.credential),
-                           document=result.credential, may_revoke=_may_revoke(), errors={})
+                           document=result.credential, may_revoke=is_platform_admin(), errors={})
 
 
 @bp.post("/verify/<certificate_number:number>/revoke")
+@platform_admin_required("revoke certificates")
 def revoke(number: str):
-    if not current_user.is_authenticated:
-        from extensions import login_manager
-
-        return login_manager.unauthorized()
-    if not _may_revoke():
-        raise PermissionDenied("only admins of the platform organisation revoke certificates")
     session = get_session()
     found = _find(number)
     try:
@@ -427,6 +416,24 @@ def _attendee_page(response: AttendeeResponse, form: dict, errors: dict, status_
                            providers=list(PROVIDERS)), status_code
 
 
+def _neutralise_personal(neutralise, page, *, no_credits: str):
+    """A person's neutralisation form posted: `neutralise(values)`, then its certificate's page; else `page` again
+    with the errors (422), or with `no_credits` when the credits ran out (409)."""
+    session = get_session()
+    form = {k: v for k, v in request.form.items() if k != "form_token"}
+    try:
+        done = neutralise(PersonalNeutralisationSchema().load(form, unknown=ma.EXCLUDE))
+    except ma.ValidationError as error:
+        return page(form, _schema_errors(error), 422)
+    except ValidationError as refused:
+        session.rollback()
+        return page(form, _personal_errors(refused), 422)
+    except InsufficientCredits:
+        session.rollback()
+        return page(form, {"_schema": [no_credits]}, 409)
+    return redirect(url_for(".verify", number=session.get(Certificate, done.certificate_id).number), 303)
+
+
 @bp.post("/m/neutralise/<int:response_id>")
 @csrf.exempt  # checked by the signed form token and the Origin header (see the module's docstring)
 def attendee_neutralise(response_id: int):
@@ -435,21 +442,10 @@ def attendee_neutralise(response_id: int):
     if response is None:
         raise NotFound(f"no answer {response_id}")
     _checked_post(f"attendee:{response.id}")
-    form = {k: v for k, v in request.form.items() if k != "form_token"}
-    try:
-        values = PersonalNeutralisationSchema().load(form, unknown=ma.EXCLUDE)
-        done = issuing.neutralise_attendee(session, signers=_signers(), response_id=response.id, **values)
-    except ma.ValidationError as error:
-        return _attendee_page(response, form, _schema_errors(error), 422)
-    except ValidationError as refused:
-        session.rollback()
-        return _attendee_page(response, form, _personal_errors(refused), 422)
-    except InsufficientCredits:
-        session.rollback()
-        return _attendee_page(response, form, {"_schema": [_("The organiser has no credits left to share just "
-                                                             "now. Please ask at the registration desk.")]}, 409)
-    number = session.get(Certificate, done.certificate_id).number
-    return redirect(url_for(".verify", number=number), 303)
+    return _neutralise_personal(
+        lambda values: issuing.neutralise_attendee(session, signers=_signers(), response_id=response.id, **values),
+        lambda form, errors, status_code: _attendee_page(response, form, errors, status_code),
+        no_credits=_("The organiser has no credits left to share just now. Please ask at the registration desk."))
 
 
 # ---- citizens: neutralise this footprint -----------------------------------------------------------------------
@@ -497,22 +493,15 @@ def citizen(token: str):
     if request.method == "GET":
         return _citizen_page(kept, {}, {})
     _checked_post(f"citizen:{kept.public_token}")
-    form = {k: v for k, v in request.form.items() if k != "form_token"}
     price = _citizen_price()
-    try:
-        values = PersonalNeutralisationSchema().load(form, unknown=ma.EXCLUDE)
+
+    def neutralise(values: dict):
         if price == 0:
             values["payment_method"] = "free"
-        done = issuing.neutralise_citizen(session, signers=_signers(), footprint_token=kept.public_token,
+        return issuing.neutralise_citizen(session, signers=_signers(), footprint_token=kept.public_token,
                                           price_per_tonne_cny=price, **values)
-    except ma.ValidationError as error:
-        return _citizen_page(kept, form, _schema_errors(error), 422)
-    except ValidationError as refused:
-        session.rollback()
-        return _citizen_page(kept, form, _personal_errors(refused), 422)
-    except InsufficientCredits:
-        session.rollback()
-        return _citizen_page(kept, form, {"_schema": [_("The platform has no credits left to share just now. "
-                                                        "Please try again later.")]}, 409)
-    return redirect(url_for(".verify", number=session.get(Certificate, done.certificate_id).number), 303)
+
+    return _neutralise_personal(
+        neutralise, lambda form, errors, status_code: _citizen_page(kept, form, errors, status_code),
+        no_credits=_("The platform has no credits left to share just now. Please try again later."))
 

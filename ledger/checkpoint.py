@@ -19,7 +19,6 @@ import base64
 import binascii
 import functools
 import hashlib
-import os
 import re
 import threading
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from sqlmodel import Session
 
 from ledger.merkle import MerkleTree, leaf_hash
 from ledger.models import LedgerHead, LogEntry
+from settings import new_signing_seed, read_or_create_key_file, signing_seed
 
 SIGNING_KEY_FILE = "ledger_signing_key"
 DEVELOPMENT_HOST = "tanzhong.localhost"
@@ -56,33 +56,15 @@ class Checkpoint:
     text: str  # the whole signed note, as published
 
 
-def seed_from_text(seed_b64: str) -> bytes:
-    """The 32-byte Ed25519 seed a LEDGER_SIGNING_KEY value carries, or CheckpointError saying why not."""
-    try:
-        seed = base64.b64decode(seed_b64.strip(), validate=True)
-    except binascii.Error:
-        raise CheckpointError("LEDGER_SIGNING_KEY must be base64 (RFC 4648), e.g. from: python -c "
-                              "'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'") from None
-    if len(seed) != 32:
-        raise CheckpointError(f"LEDGER_SIGNING_KEY must encode 32 bytes (an Ed25519 seed), not {len(seed)}")
-    return seed
-
-
-def load_signing_key(seed_b64: str, instance_dir: Path, file_name: str = SIGNING_KEY_FILE) -> Ed25519PrivateKey:
-    """An Ed25519 key: the configured seed, else the instance's own file, created on first use (mode 0600)."""
+def load_signing_key(seed_b64: str, instance_dir: Path, file_name: str = SIGNING_KEY_FILE,
+                     setting: str = "LEDGER_SIGNING_KEY") -> Ed25519PrivateKey:
+    """An Ed25519 key: the configured seed (the `setting`), else the instance's own file, created on first use
+    (mode 0600); SettingsError naming the setting or the file if it holds no base64 32-byte seed."""
     if seed_b64:
-        return Ed25519PrivateKey.from_private_bytes(seed_from_text(seed_b64))
-    instance_dir.mkdir(parents=True, exist_ok=True)
+        return Ed25519PrivateKey.from_private_bytes(signing_seed(seed_b64, setting))
     path = instance_dir / file_name
-    try:
-        # Created with mode 0600 in one call: no moment in which another user could read the key.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(descriptor, "w") as file:
-            file.write(base64.b64encode(os.urandom(32)).decode() + "\n")
-    return Ed25519PrivateKey.from_private_bytes(seed_from_text(path.read_text()))
+    text = read_or_create_key_file(path, lambda: new_signing_seed() + "\n")
+    return Ed25519PrivateKey.from_private_bytes(signing_seed(text, str(path)))
 
 
 def log_origin(public_base_url: str) -> str:

@@ -17,16 +17,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, Text, UniqueConstraint, text
-from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 import accounts.models  # noqa: F401 (registers `user` and `organisation`, which ledger rows refer to)
-from db import ExactDecimal, UTCDateTime, utcnow
-
-
-def _enum(enum_class: type[enum.Enum], name: str, length: int = 32) -> SAEnum:
-    # Stored as checked text, not a native PostgreSQL enum, so that a new member needs no ALTER TYPE.
-    return SAEnum(enum_class, name=name, native_enum=False, length=length, create_constraint=True)
+from db import ExactDecimal, UTCDateTime, checked_enum, utcnow
 
 
 class Registry(enum.StrEnum):
@@ -73,8 +67,8 @@ class CreditProject(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("registry_name", "registry_project_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    project_type: ProjectType = Field(sa_column=Column(_enum(ProjectType, "projecttype"), nullable=False))
-    registry_name: Registry = Field(sa_column=Column(_enum(Registry, "registry"), nullable=False))
+    project_type: ProjectType = Field(sa_column=Column(checked_enum(ProjectType, "projecttype", 32), nullable=False))
+    registry_name: Registry = Field(sa_column=Column(checked_enum(Registry, "registry", 32), nullable=False))
     registry_project_id: str = Field(max_length=64)  # as the registry writes it: "1234", "GS7495", "CCER-..."
     programme_project_type: str | None = Field(default=None, max_length=100)  # VCS / GS project type
     methodology_id: str = Field(max_length=64)  # e.g. CCER-14-001-V01, VM0047, AR-ACM0003
@@ -102,7 +96,7 @@ class LedgerAccount(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: AccountKind = Field(sa_column=Column(_enum(AccountKind, "accountkind", 16), nullable=False))
+    kind: AccountKind = Field(sa_column=Column(checked_enum(AccountKind, "accountkind", 16), nullable=False))
     # No cascade: an organisation that held credits keeps its account (the log names it).
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", unique=True,
                                         ondelete="RESTRICT")
@@ -128,7 +122,7 @@ class CreditBlock(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="credit_project.id", index=True, ondelete="RESTRICT")
     account_id: int = Field(foreign_key="ledger_account.id", ondelete="RESTRICT")
-    registry_name: Registry = Field(sa_column=Column(_enum(Registry, "registry"), nullable=False))
+    registry_name: Registry = Field(sa_column=Column(checked_enum(Registry, "registry", 32), nullable=False))
     # Numbers are unique within a namespace: the whole registry for Verra (global VCU numbering), the
     # registry's project for the others (ledger.serials.SerialInterval.namespace).
     serial_namespace: str = Field(max_length=120)
@@ -142,7 +136,7 @@ class CreditBlock(SQLModel, table=True):
     serial_text: str = Field(max_length=300)
     is_ex_ante: bool = Field(default=False)  # expected, not yet verified: held, never retired for a claim
     status: BlockStatus = Field(default=BlockStatus.held,
-                                sa_column=Column(_enum(BlockStatus, "blockstatus", 16), nullable=False))
+                                sa_column=Column(checked_enum(BlockStatus, "blockstatus", 16), nullable=False))
     parent_id: int | None = Field(default=None, foreign_key="credit_block.id", index=True, ondelete="RESTRICT")
     issuance_id: int = Field(foreign_key="credit_issuance.id", index=True, ondelete="RESTRICT")
     retirement_id: int | None = Field(default=None, foreign_key="retirement.id", index=True, ondelete="RESTRICT")
@@ -250,7 +244,7 @@ class Invalidation(SQLModel, table=True):
     __table_args__ = (CheckConstraint("serial_end >= serial_start", name="serials_in_order"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    registry_name: Registry = Field(sa_column=Column(_enum(Registry, "registry"), nullable=False))
+    registry_name: Registry = Field(sa_column=Column(checked_enum(Registry, "registry", 32), nullable=False))
     serial_namespace: str = Field(max_length=120)
     serial_start: int = Field(sa_column=Column(BigInteger, nullable=False))
     serial_end: int = Field(sa_column=Column(BigInteger, nullable=False))

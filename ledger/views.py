@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from functools import wraps
 from math import ceil
 from zoneinfo import ZoneInfo
 
@@ -25,13 +24,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from accounts.access import organisation_required
+from accounts.access import is_platform_admin, organisation_required, platform_admin_required
 from accounts.service import ROLE_RIGHTS
 from core import messages
 from core.schema_messages import translate
 from db import get_session
-from errors import DomainError, NotFound, PermissionDenied, ValidationError, json_paths
-from extensions import login_manager
+from errors import DomainError, NotFound, ValidationError, json_paths
 from ledger import queries
 from ledger.checkpoint import make_checkpoint, signer_for
 from ledger.merkle import verify_inclusion
@@ -104,25 +102,6 @@ def _platform_slug() -> str:
     return current_app.extensions["settings"].platform_org_slug
 
 
-def _is_platform_admin() -> bool:
-    return current_user.is_authenticated and queries.is_platform_admin(
-        get_session(), user_id=current_user.id, slug=_platform_slug())
-
-
-def platform_admin_required(view):
-    """Signed in as an admin of the platform organisation (settings.PLATFORM_ORG_SLUG)."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not _is_platform_admin():
-            raise PermissionDenied("only admins of the platform organisation manage the ledger")
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
 def _shown_errors(error: ma.ValidationError) -> dict[str, list[str]]:
     """A schema's errors in the reader's language, by field."""
     return {name: [messages.render(p.code, p.params, fallback=str(p)) if isinstance(p, Problem) else translate(str(p))
@@ -166,7 +145,7 @@ def index():
         "ledger/index.html", rows=rows, total=total, page=page, pages=pages, query=query, filters=filters,
         filter_errors=errors, args=request.args, projects=queries.list_projects(session),
         checkpoint=make_checkpoint(session, _signer()), subject_kinds=SUBJECT_KIND_CHOICES,
-        is_platform_admin=_is_platform_admin(),
+        is_platform_admin=is_platform_admin(),
     ), 422 if errors else 200
 
 
@@ -229,7 +208,7 @@ def project(project_id: int):
 # ---- platform admin -------------------------------------------------------------------------------------------------
 
 @bp.get("/ledger/admin")
-@platform_admin_required
+@platform_admin_required("manage the ledger")
 def admin():
     session = get_session()
     pool_id = queries.pool_account_id(session)
@@ -244,7 +223,7 @@ def _customer_organisations():
 
 
 @bp.route("/ledger/admin/projects/new", methods=["GET", "POST"])
-@platform_admin_required
+@platform_admin_required("manage the ledger")
 def create_project():
     from ledger.projects import create_project as create
 
@@ -278,7 +257,7 @@ def _province_choices() -> list[tuple[str, str]]:
 
 
 @bp.route("/ledger/admin/issuance", methods=["GET", "POST"])
-@platform_admin_required
+@platform_admin_required("manage the ledger")
 def issuance():
     from ledger.accounts import pool_account
     from ledger.issuance import issue
@@ -315,7 +294,7 @@ def _render_issuance(form, errors, message, statement_errors, statement_message,
 
 
 @bp.post("/ledger/admin/issuance/statement")
-@platform_admin_required
+@platform_admin_required("manage the ledger")
 def import_statement():
     from ledger.accounts import pool_account
     from ledger.issuance import import_statement as import_csv
@@ -351,7 +330,7 @@ def import_statement():
 
 
 @bp.post("/ledger/admin/pool/transfers")
-@platform_admin_required
+@platform_admin_required("manage the ledger")
 def pool_transfer():
     from ledger.accounts import account_of, pool_account
     from ledger.transfers import transfer
@@ -392,7 +371,7 @@ def _zh() -> bool:
 
 
 @bp.route("/ledger/admin/invalidations", methods=["GET", "POST"])
-@platform_admin_required
+@platform_admin_required("manage the ledger")
 def invalidation():
     from ledger.invalidation import invalidate
 

@@ -8,10 +8,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text, type_coerce
-from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
-from db import ExactDecimal, UTCDateTime, utcnow
+from db import ExactDecimal, UTCDateTime, checked_enum, utcnow
 from meetings.inputs import MeetingType
 
 
@@ -42,10 +41,6 @@ class Stratum(enum.StrEnum):
     international = "international"
     unknown = "unknown"  # the origin was not found in the city table and is kept as written
 
-
-def _enum(enum_class: type[enum.Enum], name: str, length: int = 16) -> SAEnum:
-    # Stored as checked text, not a native PostgreSQL enum, so a new member needs no ALTER TYPE.
-    return SAEnum(enum_class, name=name, native_enum=False, length=length, create_constraint=True)
 
 
 def _non_negative(column: str) -> CheckConstraint:
@@ -82,7 +77,7 @@ class Event(SQLModel, table=True):
     province: str = Field(max_length=8)  # ISO 3166-2:CN, e.g. CN-GD: picks the grid factor
     expected_attendance: int
     actual_attendance: int | None = Field(default=None)
-    meeting_type: MeetingType = Field(sa_column=Column(_enum(MeetingType, "meeting_type"), nullable=False))
+    meeting_type: MeetingType = Field(sa_column=Column(checked_enum(MeetingType, "meeting_type", 16), nullable=False))
     # The counted categories, a subset of meetings.inputs.BOUNDARY_ORDER, in that order.
     boundary: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     require_badge_codes: bool = Field(default=False)
@@ -130,7 +125,7 @@ class EventLink(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     token: str = Field(max_length=64, unique=True, index=True)
-    state: LinkState = Field(sa_column=Column(_enum(LinkState, "link_state"), nullable=False))
+    state: LinkState = Field(sa_column=Column(checked_enum(LinkState, "link_state", 16), nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     rotated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
@@ -147,7 +142,7 @@ class Registration(SQLModel, table=True):
     origin_code: str | None = Field(default=None, max_length=32)  # city id when the city table knows it
     origin_country: str | None = Field(default=None, max_length=2)
     origin_province: str | None = Field(default=None, max_length=8)
-    stratum: Stratum = Field(sa_column=Column(_enum(Stratum, "stratum"), nullable=False))
+    stratum: Stratum = Field(sa_column=Column(checked_enum(Stratum, "stratum", 16), nullable=False))
     ticket_type: str | None = Field(default=None, max_length=64)
 
 
@@ -203,7 +198,7 @@ class AttendeeResponse(SQLModel, table=True):
     origin_code: str = Field(max_length=32)  # city id (cn-310000) or IATA code
     origin_country: str = Field(max_length=2)
     origin_province: str | None = Field(default=None, max_length=8)
-    stratum: Stratum = Field(sa_column=Column(_enum(Stratum, "stratum"), nullable=False))
+    stratum: Stratum = Field(sa_column=Column(checked_enum(Stratum, "stratum", 16), nullable=False))
     travel_mode: str = Field(max_length=16)
     factor_set: str = Field(max_length=32)  # the version the kg were computed with
     total_kgco2e: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))

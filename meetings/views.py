@@ -30,6 +30,7 @@ from calculators.event import answers_to_halve_interval, margin_after
 from calculators.footprint import ceil_tonnes
 from core import messages
 from core.display import kg_text
+from core.urls import public_base_url
 from db import get_session
 from errors import ValidationError, json_paths
 from factors import default_factor_set
@@ -72,13 +73,6 @@ def _locale_is_zh() -> bool:
 def _province_choices() -> list[tuple[str, str]]:
     zh = _locale_is_zh()
     return [(code, KNOWN_REGIONS[code].name_zh if zh else KNOWN_REGIONS[code].name_en) for code in CN_PROVINCES]
-
-
-def _public_base_url() -> str:
-    # Printed codes must carry the public address, not whichever host the organiser happens to use.
-    from core.urls import public_base_url
-
-    return public_base_url()
 
 
 def _can_organise() -> bool:
@@ -215,7 +209,7 @@ def _render_detail(event_id: int, *, upload_form=None, badge_form=None, rotate_f
     hints = factor_hints(factor_set, event.province)
     return render_template(
         "meetings/detail.html", event=event, link=link,
-        public_url=qr.event_link(_public_base_url(), link.token),
+        public_url=qr.event_link(public_base_url(), link.token),
         summary=registration_lists.registration_summary(session=db_session, organisation_id=org_id, event_id=event_id),
         batches=badges.badge_batches(session=db_session, organisation_id=org_id, event_id=event_id),
         upload_form=upload_form or RegistrationUploadForm(), badge_form=badge_form or BadgeCodesForm(),
@@ -295,7 +289,7 @@ def badge_sheet(event_id: int, batch: int):
     raw_page = request.args.get("page", "1")
     page = int(raw_page) if raw_page.isdigit() and 1 <= int(raw_page) <= pages else 1
     shown = codes[(page - 1) * BADGES_PER_SHEET_PAGE: page * BADGES_PER_SHEET_PAGE]
-    base = _public_base_url()
+    base = public_base_url()
     printed = [(badges.format_badge_code(c.code), c.used_at,
                 Markup(qr.qr_svg_element(qr.badge_link(base, c.code), css_class="badge-qr")))  # noqa: S704
                for c in shown]
@@ -315,14 +309,14 @@ def _qr_response(body: bytes, mimetype: str, event_id: int, extension: str) -> R
 @organisation_required("read")
 def qr_png(event_id: int):
     link = links.active_link(session=get_session(), organisation_id=g.organisation.id, event_id=event_id)
-    return _qr_response(qr.qr_png(qr.event_link(_public_base_url(), link.token)), "image/png", event_id, "png")
+    return _qr_response(qr.qr_png(qr.event_link(public_base_url(), link.token)), "image/png", event_id, "png")
 
 
 @bp.get("/events/<int:event_id>/qr.svg")
 @organisation_required("read")
 def qr_svg(event_id: int):
     link = links.active_link(session=get_session(), organisation_id=g.organisation.id, event_id=event_id)
-    return _qr_response(qr.qr_svg(qr.event_link(_public_base_url(), link.token)), "image/svg+xml", event_id, "svg")
+    return _qr_response(qr.qr_svg(qr.event_link(public_base_url(), link.token)), "image/svg+xml", event_id, "svg")
 
 
 def _date_range(starts_on: date, ends_on: date, locale: str) -> str:
@@ -335,7 +329,7 @@ def poster(event_id: int):
     db_session = get_session()
     event = events.get_event(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
     link = links.active_link(session=db_session, organisation_id=g.organisation.id, event_id=event_id)
-    url = qr.event_link(_public_base_url(), link.token)
+    url = qr.event_link(public_base_url(), link.token)
     return render_template(
         "meetings/poster.html", event=event, public_url=url,
         qr_svg=Markup(qr.qr_svg_element(url, title=event.name_en, css_class="poster-qr")),  # noqa: S704

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 import marshmallow as ma
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 import sinks.messages  # noqa: F401  (registers the sink calculator's coded messages)
+from accounts.access import is_platform_admin, platform_admin_required
 from calculators.sinks import AREA_UNITS, METHODS, PROVINCES, SUGGESTED_ZONES
 from core.messages import render_text
 from db import get_session
-from errors import DomainError, PermissionDenied, ValidationError, json_paths
-from extensions import login_manager
+from errors import DomainError, ValidationError, json_paths
 from factors.regions import find_province
 from factors.sinks import CLIMATE_ZONES, ORIGINS, SPECIES_GROUPS, default_sink_library
 from ledger import queries
@@ -69,7 +67,7 @@ def estimator():
         "sinks/estimator.html", result=result, errors=errors, chart=chart, values=values, library=library,
         provinces=[find_province(code) for code in PROVINCES], zones=CLIMATE_ZONES, groups=SPECIES_GROUPS,
         origins=ORIGINS, units=AREA_UNITS, methods=METHODS, prices=PRICE_CHOICES, suggested=SUGGESTED_ZONES,
-        render_text=render_text, can_register=result is not None and _is_platform_admin(),
+        render_text=render_text, can_register=result is not None and is_platform_admin(),
         register_args={key: value for key, value in request.args.items() if key in ESTIMATE_ARGS},
     ), 422 if errors else 200
 
@@ -79,32 +77,13 @@ def estimator():
 ESTIMATE_ARGS = ("go", *PLOT_FIELDS, *OPTION_FIELDS)
 
 
-def _is_platform_admin() -> bool:
-    return current_user.is_authenticated and queries.is_platform_admin(
-        get_session(), user_id=current_user.id, slug=current_app.extensions["settings"].platform_org_slug)
-
-
-def platform_admin_required(view):
-    """Signed in as an admin of the platform organisation, who alone writes to the ledger."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not _is_platform_admin():
-            raise PermissionDenied("only admins of the platform organisation register credits in the ledger")
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
 def _service_errors(error: DomainError) -> dict[str, list[str]]:
     return {name: [str(r) for r in (reasons if isinstance(reasons, list | tuple) else [reasons])]
             for name, reasons in json_paths(error.fields or {}).items()}
 
 
 @bp.route("/sinks/admin/register", methods=["GET", "POST"])
-@platform_admin_required
+@platform_admin_required("register credits in the ledger")
 def register():
     """The estimate of the query string (or the posted copy of it), and a form to register it as ex-ante credits."""
     session = get_session()
@@ -157,13 +136,13 @@ def _detail(registration_id: int, form: dict, errors: dict, message: str | None,
 
 
 @bp.get("/sinks/admin/registrations/<int:registration_id>")
-@platform_admin_required
+@platform_admin_required("register credits in the ledger")
 def registration_detail(registration_id: int):
     return _detail(registration_id, {}, {}, None, 200)
 
 
 @bp.post("/sinks/admin/registrations/<int:registration_id>/replace")
-@platform_admin_required
+@platform_admin_required("register credits in the ledger")
 def replace(registration_id: int):
     session = get_session()
     form = {key: value.strip() for key, value in request.form.items() if key != "csrf_token"}

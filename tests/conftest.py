@@ -85,6 +85,14 @@ def committed_database_url(request, tmp_path):
         yield url
 
 
+@pytest.fixture
+def committed_engine(committed_database_url):
+    """An engine on the committed database with a connection for each of up to 36 threads racing on it."""
+    engine = make_engine(committed_database_url, pool_size=32, max_overflow=4)
+    yield engine
+    engine.dispose()
+
+
 @contextmanager
 def scratch_postgres_database(name: str, server_url: str = TEST_DATABASE_URL):
     """A new, empty PostgreSQL database next to `server_url`'s (TEST_DATABASE_URL's), dropped afterwards."""

@@ -3,51 +3,19 @@ batches, registration imports and organisation/user creation end in one clear ou
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
-import pytest
 from sqlmodel import Session, func, select
 
 from accounts import service as accounts
 from accounts.models import Organisation, User
-from db import make_engine
 from errors import Conflict
 from meetings import badges, registration_lists
 from meetings.models import BadgeCode, Registration
 from meetings.registrations import parse_registrations
+from tests.concurrency import race
 from tests.factories import DEFAULT_PASSWORD, make_event, make_organisation
 
 WRITERS = 4
 
-
-def _race(engine, calls: list[Callable[[Session], object]]) -> list[object]:
-    """Run every call at once, each in its own thread and session; what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[Session], object]) -> None:
-        with Session(engine, expire_on_commit=False) as session:
-            barrier.wait()
-            try:
-                outcomes[index] = call(session)
-            except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
-                outcomes[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a writer never finished"
-    return outcomes
-
-
-@pytest.fixture
-def engine(committed_database_url):
-    engine = make_engine(committed_database_url)
-    yield engine
-    engine.dispose()
 
 
 def _event(engine):
@@ -55,27 +23,27 @@ def _event(engine):
         return make_event(session, make_organisation(session))
 
 
-def test_badge_batches_made_at_once_get_distinct_numbers_and_codes(engine):
-    event = _event(engine)
-    outcomes = _race(engine, [
+def test_badge_batches_made_at_once_get_distinct_numbers_and_codes(committed_engine):
+    event = _event(committed_engine)
+    outcomes = race(committed_engine, [
         lambda session: badges.generate_badge_codes(session=session, organisation_id=event.organisation_id,
                                                     event_id=event.id, count=25)
         for _ in range(WRITERS)])
     assert all(isinstance(codes, list) for codes in outcomes), outcomes
     assert sorted(codes[0].batch for codes in outcomes) == list(range(1, WRITERS + 1))
     assert all({c.batch for c in codes} == {codes[0].batch} and len(codes) == 25 for codes in outcomes)
-    with Session(engine) as session:
+    with Session(committed_engine) as session:
         rows = session.exec(select(BadgeCode.batch, func.count()).where(BadgeCode.event_id == event.id)
                             .group_by(BadgeCode.batch).order_by(BadgeCode.batch)).all()
         assert [tuple(row) for row in rows] == [(batch, 25) for batch in range(1, WRITERS + 1)]
         assert session.exec(select(func.count(func.distinct(BadgeCode.code)))).one() == 25 * WRITERS
 
 
-def test_registration_lists_imported_at_once_replace_each_other_whole(engine):
-    event = _event(engine)
+def test_registration_lists_imported_at_once_replace_each_other_whole(committed_engine):
+    event = _event(committed_engine)
     cities = ["上海", "北京", "深圳", "成都"]
     lists = [f"origin_city\n{city}\n" + f"{city}\n" * (10 + 5 * n) for n, city in enumerate(cities)]
-    outcomes = _race(engine, [
+    outcomes = race(committed_engine, [
         lambda session, text=text: registration_lists.import_registrations(
             session=session, organisation_id=event.organisation_id, event_id=event.id, csv_text=text)
         for text in lists])
@@ -83,7 +51,7 @@ def test_registration_lists_imported_at_once_replace_each_other_whole(engine):
     assert all(isinstance(o, registration_lists.RegistrationSummary) or (isinstance(o, Conflict) and o.status == 409)
                for o in outcomes), outcomes
     assert any(isinstance(o, registration_lists.RegistrationSummary) for o in outcomes)
-    with Session(engine) as session:
+    with Session(committed_engine) as session:
         stored = session.exec(select(Registration.line_no, Registration.origin_raw)
                               .where(Registration.event_id == event.id).order_by(Registration.line_no)).all()
     # The list is one of the files, whole: never two files mixed, never a line twice.
@@ -92,8 +60,8 @@ def test_registration_lists_imported_at_once_replace_each_other_whole(engine):
     assert [tuple(row) for row in stored] in whole
 
 
-def test_an_organisation_slug_taken_at_the_same_moment_is_a_409_naming_the_slug(engine):
-    outcomes = _race(engine, [
+def test_an_organisation_slug_taken_at_the_same_moment_is_a_409_naming_the_slug(committed_engine):
+    outcomes = race(committed_engine, [
         lambda session, n=n: accounts.create_organisation(session=session, slug="same-slug", name_zh=f"机构{n}",
                                                           name_en=f"Org {n}")
         for n in range(WRITERS)])
@@ -101,15 +69,15 @@ def test_an_organisation_slug_taken_at_the_same_moment_is_a_409_naming_the_slug(
     refused = [o for o in outcomes if isinstance(o, Conflict)]
     assert len(created) == 1 and len(refused) == WRITERS - 1, outcomes
     assert all(error.status == 409 and error.fields == {"slug": ["already exists"]} for error in refused)
-    with Session(engine) as session:
+    with Session(committed_engine) as session:
         assert session.exec(select(func.count()).select_from(Organisation)
                             .where(Organisation.slug == "same-slug")).one() == 1
 
 
-def test_an_email_registered_at_the_same_moment_is_a_409_naming_the_email(engine):
-    with Session(engine, expire_on_commit=False) as session:
+def test_an_email_registered_at_the_same_moment_is_a_409_naming_the_email(committed_engine):
+    with Session(committed_engine, expire_on_commit=False) as session:
         org = make_organisation(session)
-    outcomes = _race(engine, [
+    outcomes = race(committed_engine, [
         lambda session, n=n: accounts.create_user(session=session, email="Same@Example.org", password=DEFAULT_PASSWORD,
                                                   display_name=f"User {n}", organisation_id=org.id,
                                                   role="organiser")
@@ -118,5 +86,5 @@ def test_an_email_registered_at_the_same_moment_is_a_409_naming_the_email(engine
     refused = [o for o in outcomes if isinstance(o, Conflict)]
     assert len(created) == 1 and len(refused) == WRITERS - 1, outcomes
     assert all(error.status == 409 and error.fields == {"email": ["already exists"]} for error in refused)
-    with Session(engine) as session:
+    with Session(committed_engine) as session:
         assert session.exec(select(func.count()).select_from(User).where(User.email == "same@example.org")).one() == 1

@@ -14,46 +14,18 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from db import make_engine
 from errors import Conflict
 from ledger import accounts, retirement
 from ledger.invariants import check_invariants
 from ledger.models import BlockStatus, CreditBlock, Retirement, RetirementPart
 from ledger.retirement import InsufficientCredits
+from tests.concurrency import race
 from tests.factories import make_organisation
 from tests.ledger_factories import issue_ccer, make_credit_project
 
 ROOT = Path(__file__).resolve().parents[2]
 THREADS = 32
 
-
-def _race(engine, calls: list[Callable[[Session], object]]) -> list[object]:
-    """Run every call at once, each in its own thread and session; what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[Session], object]) -> None:
-        with Session(engine, expire_on_commit=False) as session:
-            barrier.wait()
-            try:
-                outcomes[index] = call(session)
-            except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
-                outcomes[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert not any(thread.is_alive() for thread in threads), "a retirement never finished"
-    return outcomes
-
-
-@pytest.fixture
-def engine(committed_database_url):
-    engine = make_engine(committed_database_url, pool_size=THREADS, max_overflow=4)
-    yield engine
-    engine.dispose()
 
 
 def _account_holding(engine, blocks: list[tuple[int, int]]) -> int:
@@ -82,16 +54,16 @@ def _no_serial_twice(session) -> None:
         seen |= serials
 
 
-def test_32_retirements_of_7_t_from_100_t_at_once_exactly_14_succeed(engine):
-    account_id = _account_holding(engine, [(1, 30), (31, 55), (101, 140), (201, 205)])
-    outcomes = _race(engine, [_retire(account_id, 7, f"race-{i}") for i in range(THREADS)])
+def test_32_retirements_of_7_t_from_100_t_at_once_exactly_14_succeed(committed_engine):
+    account_id = _account_holding(committed_engine, [(1, 30), (31, 55), (101, 140), (201, 205)])
+    outcomes = race(committed_engine, [_retire(account_id, 7, f"race-{i}") for i in range(THREADS)])
     unexpected = [o for o in outcomes if not isinstance(o, Retirement | InsufficientCredits)]
     assert unexpected == []
     succeeded = [o for o in outcomes if isinstance(o, Retirement)]
     refused = [o for o in outcomes if isinstance(o, InsufficientCredits)]
     assert (len(succeeded), len(refused)) == (14, 18)
     assert all(error.held < 7 for error in refused)
-    with Session(engine) as session:
+    with Session(committed_engine) as session:
         assert len(session.exec(select(Retirement)).all()) == 14
         assert sum(p.quantity for p in session.exec(select(RetirementPart))) == 98
         assert accounts.held_tonnes(session, account_id) == 2
@@ -99,12 +71,12 @@ def test_32_retirements_of_7_t_from_100_t_at_once_exactly_14_succeed(engine):
         assert check_invariants(session) == []
 
 
-def test_the_same_idempotency_key_sent_at_once_retires_once(engine):
-    account_id = _account_holding(engine, [(1, 100)])
-    outcomes = _race(engine, [_retire(account_id, 7, "same-key") for _ in range(8)])
+def test_the_same_idempotency_key_sent_at_once_retires_once(committed_engine):
+    account_id = _account_holding(committed_engine, [(1, 100)])
+    outcomes = race(committed_engine, [_retire(account_id, 7, "same-key") for _ in range(8)])
     assert all(isinstance(o, Retirement) for o in outcomes), outcomes
     assert len({o.id for o in outcomes}) == 1
-    with Session(engine) as session:
+    with Session(committed_engine) as session:
         assert len(session.exec(select(Retirement)).all()) == 1
         assert accounts.held_tonnes(session, account_id) == 93
         assert check_invariants(session) == []
@@ -142,15 +114,15 @@ _CHILD = textwrap.dedent("""
 
 
 @pytest.mark.parametrize(("moment", "retired"), [("after_first_part", 0), ("after_commit", 15)])
-def test_a_process_killed_during_a_retirement_leaves_all_of_it_or_none(engine, committed_database_url,
+def test_a_process_killed_during_a_retirement_leaves_all_of_it_or_none(committed_engine, committed_database_url,
                                                                         moment, retired):
-    account_id = _account_holding(engine, [(1, 10), (11, 20), (21, 30)])
-    engine.dispose()
+    account_id = _account_holding(committed_engine, [(1, 10), (11, 20), (21, 30)])
+    committed_engine.dispose()
     child = subprocess.run([sys.executable, "-c", _CHILD, committed_database_url, str(account_id), moment],
                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
                            text=True, timeout=120)
     assert child.returncode == 17, child.stderr
-    with Session(engine) as session:
+    with Session(committed_engine) as session:
         retirements = session.exec(select(Retirement)).all()
         assert len(retirements) == (1 if retired else 0)
         assert sum(p.quantity for p in session.exec(select(RetirementPart))) == retired
@@ -162,33 +134,33 @@ def test_a_process_killed_during_a_retirement_leaves_all_of_it_or_none(engine, c
         assert statuses == expected
         assert check_invariants(session) == []
     # The ledger goes on: the same request now retires, once.
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(committed_engine, expire_on_commit=False) as session:
         again = _retire(account_id, 15, "fault")(session)
         assert again.tonnes == 15
         assert accounts.held_tonnes(session, account_id) == 15
 
 
-def test_accounts_created_at_once_are_one_account(engine):
-    with Session(engine, expire_on_commit=False) as session:
+def test_accounts_created_at_once_are_one_account(committed_engine):
+    with Session(committed_engine, expire_on_commit=False) as session:
         organisation_id = make_organisation(session).id
-    outcomes = _race(engine, [lambda session: accounts.account_of(session, organisation_id) for _ in range(6)]
+    outcomes = race(committed_engine, [lambda session: accounts.account_of(session, organisation_id) for _ in range(6)]
                      + [lambda session: accounts.pool_account(session) for _ in range(6)])
     assert all(not isinstance(o, Exception) for o in outcomes), outcomes
     assert len({o.id for o in outcomes[:6]}) == 1 and len({o.id for o in outcomes[6:]}) == 1
     assert outcomes[0].id != outcomes[6].id
 
 
-def test_the_same_serials_issued_at_once_enter_the_ledger_once(engine):
-    with Session(engine, expire_on_commit=False) as session:
+def test_the_same_serials_issued_at_once_enter_the_ledger_once(committed_engine):
+    with Session(committed_engine, expire_on_commit=False) as session:
         account = accounts.pool_account(session)
         project = make_credit_project(session)
-    outcomes = _race(engine, [lambda session, n=n: issue_ccer(session, project, account, 1 + n, 100 + n)
+    outcomes = race(committed_engine, [lambda session, n=n: issue_ccer(session, project, account, 1 + n, 100 + n)
                               for n in range(8)])
     succeeded = [o for o in outcomes if isinstance(o, CreditBlock)]
     refused = [o for o in outcomes if isinstance(o, Conflict)]
     assert (len(succeeded), len(refused)) == (1, 7), outcomes
     assert all(error.code == "serial_overlap" for error in refused)
-    with Session(engine) as session:
+    with Session(committed_engine) as session:
         assert len(session.exec(select(CreditBlock)).all()) == 1
         assert check_invariants(session) == []
 
@@ -212,18 +184,18 @@ def _block_ids(engine, account_id: int) -> list[int]:
                                  .order_by(CreditBlock.serial_start)).all())
 
 
-def test_a_retirement_passes_over_a_block_another_is_claiming_instead_of_waiting(engine):
-    if engine.dialect.name != "postgresql":
+def test_a_retirement_passes_over_a_block_another_is_claiming_instead_of_waiting(committed_engine):
+    if committed_engine.dialect.name != "postgresql":
         pytest.skip("SQLite runs one writer at a time (BEGIN IMMEDIATE): nothing to pass over")
-    account_id = _account_holding(engine, [(1, 100), (101, 200)])
-    first, second = _block_ids(engine, account_id)
-    with engine.connect() as claimer:  # another retirement, mid-transaction, holding the first block
+    account_id = _account_holding(committed_engine, [(1, 100), (101, 200)])
+    first, second = _block_ids(committed_engine, account_id)
+    with committed_engine.connect() as claimer:  # another retirement, mid-transaction, holding the first block
         claimer.exec_driver_sql(f"SELECT id FROM credit_block WHERE id = {first} FOR UPDATE")
-        thread, outcome = _retire_in_thread(engine, account_id, "passes-over")
+        thread, outcome = _retire_in_thread(committed_engine, account_id, "passes-over")
         thread.join(timeout=60)
         assert not thread.is_alive(), "the retirement queued behind the locked block"
         claimer.rollback()
-    with Session(engine) as session:
+    with Session(committed_engine) as session:
         parts = session.exec(select(RetirementPart).where(RetirementPart.retirement_id == outcome[0].id)).all()
         assert [(p.serial_start, p.serial_end) for p in parts] == [(101, 107)]
         parent = session.get(CreditBlock, parts[0].block_id).parent_id
@@ -231,18 +203,18 @@ def test_a_retirement_passes_over_a_block_another_is_claiming_instead_of_waiting
         assert check_invariants(session) == []
 
 
-def test_when_every_block_is_being_claimed_a_retirement_waits_and_then_takes_the_first(engine):
-    if engine.dialect.name != "postgresql":
+def test_when_every_block_is_being_claimed_a_retirement_waits_and_then_takes_the_first(committed_engine):
+    if committed_engine.dialect.name != "postgresql":
         pytest.skip("SQLite runs one writer at a time (BEGIN IMMEDIATE): nothing to pass over")
-    account_id = _account_holding(engine, [(1, 100)])
-    with engine.connect() as claimer:
+    account_id = _account_holding(committed_engine, [(1, 100)])
+    with committed_engine.connect() as claimer:
         claimer.exec_driver_sql(f"SELECT id FROM credit_block WHERE account_id = {account_id} FOR UPDATE")
-        thread, outcome = _retire_in_thread(engine, account_id, "waits")
+        thread, outcome = _retire_in_thread(committed_engine, account_id, "waits")
         thread.join(timeout=1)
         assert thread.is_alive() and outcome == []  # not refused as short of credits: it waits for the claimer
         claimer.rollback()  # the claimer gave up: the block is still held
         thread.join(timeout=60)
-    with Session(engine) as session:
+    with Session(committed_engine) as session:
         parts = session.exec(select(RetirementPart).where(RetirementPart.retirement_id == outcome[0].id)).all()
         assert [(p.serial_start, p.serial_end) for p in parts] == [(1, 7)]
         assert accounts.held_tonnes(session, account_id) == 93

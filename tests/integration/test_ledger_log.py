@@ -4,7 +4,6 @@ fork, and the CLI and HTTP endpoints publish what outsiders need to check it."""
 from __future__ import annotations
 
 import base64
-import threading
 from decimal import Decimal
 
 import orjson
@@ -14,12 +13,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from db import make_engine
 from ledger import merkle
 from ledger.checkpoint import LogSigner, parse_verifier_key, verify_checkpoint
 from ledger.db import run_ledger_transaction
 from ledger.log import append, canonical_body, entry_hash
 from ledger.verify import verify_ledger
+from tests.concurrency import race
 
 SIGNER = LogSigner(name="tanzhong.example.org/ledger", private_key=Ed25519PrivateKey.from_private_bytes(b"\x11" * 32))
 
@@ -87,12 +86,6 @@ def rewrite_whole_chain(connection, seq: int) -> None:
         prev = digest
     connection.execute(text("UPDATE ledger_head SET head_hash = :hash WHERE id = 1"), {"hash": prev})
 
-
-@pytest.fixture
-def committed_engine(committed_database_url):
-    engine = make_engine(committed_database_url)
-    yield engine
-    engine.dispose()
 
 
 def test_an_honest_log_verifies_with_the_root_of_its_entries(session):
@@ -170,23 +163,9 @@ def test_the_database_refuses_to_update_or_delete_an_entry(committed_engine, sta
 
 
 def test_eight_threads_appending_at_once_make_one_chain_without_a_fork(committed_engine):
-    errors: list[BaseException] = []
-    start = threading.Barrier(8)
-
-    def writer(thread: int) -> None:
-        try:
-            start.wait()
-            with Session(committed_engine) as session:
-                append_movements(session, 25, first=thread * 25)
-        except BaseException as error:  # noqa: BLE001 (reported by the main thread)
-            errors.append(error)
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    outcomes = race(committed_engine, [lambda session, n=n: append_movements(session, 25, first=n * 25)
+                                       for n in range(8)])
+    assert outcomes == [None] * 8  # no writer raised
     with Session(committed_engine) as session:
         seqs = session.execute(text("SELECT seq FROM ledger_log_entry ORDER BY seq")).scalars().all()
         report = verify_ledger(session)
