@@ -47,7 +47,7 @@ def test_an_admin_signs_in_and_creates_an_api_key(live_server, browser, shots):
     page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", "wrong password!")
     page.get_by_role("button", name="登录").click()
-    expect(page.locator(".field-error")).to_contain_text("邮箱或密码错误")
+    expect(page.locator(".field-error")).to_contain_text("登录名或密码错误")
     page.screenshot(path=shots / "login-error-zh.png", full_page=True)
 
     page.fill("input[name=password]", DEFAULT_PASSWORD)
