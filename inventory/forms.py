@@ -53,6 +53,14 @@ class InviteForm(Form):
                        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
 
 
+class RoleForm(Form):
+    role = SelectField(_l("Role"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
+
+
+class RemoveMemberForm(Form):
+    """A removal: the CSRF token is its only field."""
+
+
 class AcceptForm(Form):
     display_name = StringField(_l("Your name"), validators=[Length(max=200)])
     password = PasswordField(_l("Password"), validators=[Length(max=1024)])

@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -14,7 +15,7 @@ import tasks
 from accounts.access import organisation_required
 from core.urls import public_base_url
 from db import get_session, utcnow
-from errors import DomainError, NotFound, ValidationError
+from errors import Conflict, DomainError, NotFound, ValidationError
 from inventory import exports, facilities, grid, import_jobs, imports, onboarding, periods, records
 from inventory.entries import parse_month
 from inventory.forms import (
@@ -27,7 +28,9 @@ from inventory.forms import (
     ImportForm,
     InviteForm,
     RecordForm,
+    RemoveMemberForm,
     ResetForm,
+    RoleForm,
 )
 from inventory.mail import mailer_for
 from inventory.rights import Actor
@@ -202,6 +205,41 @@ def invitations():
     pending = onboarding.list_invitations(session=get_session(), actor=_actor())
     return render_template("inventory/invitations.html", form=form, invitations=pending, roles=ROLE_LABELS,
                            now=utcnow()), status
+
+
+LAST_ADMIN = _l("The organisation's last administrator keeps the role and stays a member: make another member an "
+                "administrator first.")
+
+
+@bp.post("/account/members/<int:membership_id>/role")
+@organisation_required("administer")
+def change_role(membership_id: int):
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash(_("Choose one of the roles."), "error")
+    else:
+        try:
+            onboarding.change_role(session=get_session(), actor=_actor(), membership_id=membership_id,
+                                   role=form.role.data)
+        except Conflict:  # another organisation's member is a 404 (NotFound passes through)
+            flash(LAST_ADMIN, "error")
+        else:
+            flash(_("The role was changed."), "info")
+    return redirect(url_for("accounts.member", membership_id=membership_id))
+
+
+@bp.post("/account/members/<int:membership_id>/remove")
+@organisation_required("administer")
+def remove_member(membership_id: int):
+    if not RemoveMemberForm().validate_on_submit():
+        return redirect(url_for("accounts.member", membership_id=membership_id))
+    try:
+        onboarding.remove_member(session=get_session(), actor=_actor(), membership_id=membership_id)
+    except Conflict:  # another organisation's member is a 404 (NotFound passes through)
+        flash(LAST_ADMIN, "error")
+        return redirect(url_for("accounts.member", membership_id=membership_id))
+    flash(_("The member was removed; their open pages of this organisation stop working."), "info")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

@@ -155,3 +155,60 @@ def test_a_used_or_expired_reset_link_is_refused(session, client, acme, tmp_path
     assert done.status_code == 302
     assert client.get(path).status_code == 409
     assert login(client, user.email, "the newest password").status_code == 302
+
+
+def test_an_admin_changes_a_members_role_and_removes_them_and_their_session_ends(session, client, acme):
+    from accounts.models import Membership
+
+    organisation, _sites = acme
+    admin = make_user(session, organisation, role="admin", email="boss@example.org")
+    staff = make_user(session, organisation, role="staff", email="clerk@example.org")
+    membership = session.exec(select(Membership).where(Membership.user_id == staff.id)).one()
+    clerk = client.application.test_client()
+    login(clerk, staff.email, DEFAULT_PASSWORD)
+    assert clerk.get("/inventory").status_code == 200
+    login(client, admin.email, DEFAULT_PASSWORD)
+    page = client.get(f"/account/members/{membership.id}").get_data(as_text=True)
+    assert "更改角色" in page and "移出本机构" in page
+    changed = client.post(f"/account/members/{membership.id}/role",
+                          data={"csrf_token": csrf_token_from(page), "role": "auditor"})
+    assert changed.status_code == 302
+    session.refresh(membership)
+    assert membership.role == "auditor"
+    assert clerk.post("/inventory/records", data={}).status_code in {400, 403}  # an auditor never writes
+    removed = client.post(f"/account/members/{membership.id}/remove", data={"csrf_token": csrf_token_from(page)})
+    assert removed.status_code == 302
+    assert session.exec(select(Membership).where(Membership.user_id == staff.id)).first() is None
+    assert clerk.get("/inventory").status_code in {302, 401, 404}  # signed out everywhere: no way back in
+
+
+def test_the_last_admin_keeps_the_role_and_cannot_be_removed(session, client, acme):
+    from accounts.models import Membership
+
+    organisation, _sites = acme
+    admin = make_user(session, organisation, role="admin")
+    membership = session.exec(select(Membership).where(Membership.user_id == admin.id)).one()
+    login(client, admin.email, DEFAULT_PASSWORD)
+    page = client.get(f"/account/members/{membership.id}").get_data(as_text=True)
+    client.post(f"/account/members/{membership.id}/role", data={"csrf_token": csrf_token_from(page), "role": "staff"})
+    client.post(f"/account/members/{membership.id}/remove", data={"csrf_token": csrf_token_from(page)})
+    session.refresh(membership)
+    assert membership.role == "admin"
+    assert "本机构最后一位管理员保留该角色" in client.get(f"/account/members/{membership.id}").get_data(as_text=True)
+
+
+def test_an_admin_cannot_touch_another_organisations_member(session, client, acme):
+    from accounts.models import Membership
+
+    organisation, _sites = acme
+    admin = make_user(session, organisation, role="admin")
+    other = make_organisation(session)
+    outsider = make_user(session, other, role="staff")
+    membership = session.exec(select(Membership).where(Membership.user_id == outsider.id)).one()
+    login(client, admin.email, DEFAULT_PASSWORD)
+    page = client.get("/account").get_data(as_text=True)
+    response = client.post(f"/account/members/{membership.id}/role",
+                           data={"csrf_token": csrf_token_from(page), "role": "admin"})
+    assert response.status_code == 404
+    session.refresh(membership)
+    assert membership.role == "staff"
