@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -15,7 +14,11 @@ from certificates import bridge, issuing, status
 from certificates.keys import public_key_of_did
 from certificates.models import Certificate, CertificateStatus, NeutralisationOffer
 from certificates.signing import verify
-from db import Database, make_engine
+from db import (
+    Database,
+    make_engine,
+    utcnow,  # noqa: I001
+)
 from errors import Conflict, NotFound, ValidationError
 from inventory import periods, records, reports
 from inventory.imports import import_rows
@@ -31,7 +34,8 @@ from tests.inventory_data import make_facilities, year_rows
 from tests.ledger_factories import give_credits
 
 BASE = "https://tanzhong.example.org"
-NOW = datetime(2026, 1, 20, 8, 0, tzinfo=UTC)
+# The test's clock: the data's year (2025) has ended by then, whatever today is.
+NOW = utcnow().replace(microsecond=0)
 REDUCTIONS = "2024 年起办公室改用绿电，车队电动化；2030 年前范围一二减排 40%。"
 
 

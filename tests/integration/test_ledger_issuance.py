@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from db import utcnow
 from errors import Conflict, ValidationError
 from ledger import accounts, issuance
 from ledger.invariants import check_invariants
@@ -97,7 +98,7 @@ def test_the_database_refuses_a_block_whose_quantity_is_not_its_range(session):
             "INSERT INTO credit_block (project_id, account_id, registry_name, serial_namespace, serial_start, "
             "serial_end, quantity, vintage, serial_text, is_ex_ante, status, issuance_id, created_at) "
             "VALUES (:p, :a, 'ccer', 'ccer:other', 1, 1000, 999, 2023, 't', false, 'held', :i, :c)"),
-            {"p": project.id, "a": block.account_id, "i": block.issuance_id, "c": "2026-01-01T00:00:00+00:00"})
+            {"p": project.id, "a": block.account_id, "i": block.issuance_id, "c": utcnow().isoformat()})
         session.flush()
     session.rollback()
 
