@@ -105,7 +105,18 @@ def pool_account_id(session: Session) -> int | None:
 # ---- retirements ----------------------------------------------------------------------------------------------------
 
 def _day_start_utc(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    """The instant `day` begins in `zone`, in UTC; days at the calendar's edge clamp to its first or last instant."""
+    try:
+        return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC) if day.year == date.min.year else datetime.max.replace(tzinfo=UTC)
+
+
+def _day_end_utc(day: date, zone: ZoneInfo) -> datetime:
+    """The instant after `day` ends in `zone`, in UTC (clamped like `_day_start_utc`)."""
+    if day == date.max:
+        return datetime.max.replace(tzinfo=UTC)
+    return _day_start_utc(day + timedelta(days=1), zone)
 
 
 def _filtered(statement, filters: Mapping, zone: ZoneInfo):
@@ -125,7 +136,7 @@ def _filtered(statement, filters: Mapping, zone: ZoneInfo):
         statement = statement.where(Retirement.created_at >= _day_start_utc(filters["date_from"], zone))
     if filters.get("date_to"):
         statement = statement.where(
-            Retirement.created_at < _day_start_utc(filters["date_to"] + timedelta(days=1), zone))
+            Retirement.created_at < _day_end_utc(filters["date_to"], zone))
     if filters.get("beneficiary"):
         statement = statement.where(
             func.lower(Retirement.beneficiary).contains(filters["beneficiary"].lower(), autoescape=True))

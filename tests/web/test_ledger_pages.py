@@ -76,6 +76,13 @@ def test_filters_narrow_the_list_and_a_bad_filter_is_named(client, world):
     assert reversed_dates.status_code == 422 and "The end date is before the start date." in _text(reversed_dates)
 
 
+def test_dates_at_the_calendars_edge_filter_instead_of_failing(client, world):
+    # Midnight of 0001-01-01 in Beijing and the day after 9999-12-31 lie outside Python's datetimes.
+    whole_calendar = client.get("/ledger?date_from=0001-01-01&date_to=9999-12-31")
+    assert whole_calendar.status_code == 200 and world["first"].public_id in _text(whole_calendar)
+    assert client.get("/ledger/retirements.csv?date_from=0001-01-01&date_to=9999-12-31").status_code == 200
+
+
 def test_the_csv_export_has_one_line_per_serial_range_with_the_entry_hash(client, world):
     response = client.get("/ledger/retirements.csv?subject_kind=event_snapshot")
     assert response.status_code == 200 and response.mimetype == "text/csv"
