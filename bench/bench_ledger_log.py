@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+import multiprocessing
 import os
+import secrets
 import threading
 import time
 
@@ -33,6 +35,8 @@ AT = "2026-12-01T08:00:00.000001+00:00"
 DATA = {"retirement_id": 0, "public_id": "r00000000", "account_id": 2, "tonnes": 7,
         "subject": {"kind": "event_snapshot", "id": 41}, "beneficiary": "广州绿色论坛 2026", "reason": "零碳会议",
         "parts": [{"block_id": 17, "serial_start": 1000300, "serial_end": 1000306}]}
+# Which client a bench process is (set in each child by _per_second).
+CLIENT = threading.local()
 BARE_TABLE = "CREATE TABLE bench_bare_insert (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"
 
 
@@ -45,25 +49,45 @@ def _migrate(url: str) -> None:
 
 
 def _per_second(engine, work, clients: int, seconds: float) -> float:
-    """Transactions per second of `clients` threads each running `work(session)` in a loop for `seconds`."""
-    counts = [0] * clients
-    stop = time.monotonic() + seconds
-    barrier = threading.Barrier(clients)
+    """Transactions per second of `clients` processes each running `work(session)` in a loop for `seconds`.
+
+    Clients are processes, as a deployment's gunicorn workers are: threads of one interpreter would measure
+    the GIL's hand-offs (a thread holding the log head waits for the interpreter behind the others) rather
+    than the database. Each child opens its own connections (the parent's pool is never shared across fork).
+    """
+    context = multiprocessing.get_context("fork")
+    counts = context.Array("q", clients)
+    barrier = context.Barrier(clients + 1)
+    url = engine.url.render_as_string(hide_password=False)
 
     def client(n: int) -> None:
-        with Session(engine) as session:
+        from db import make_engine
+
+        engine.dispose(close=False)  # the inherited connections stay the parent's
+        own = make_engine(url, pool_size=1, max_overflow=0)
+        CLIENT.index, CLIENT.token = n, secrets.token_hex(8)
+        done = 0
+        with Session(own) as session:
+            session.connection()  # connected before the clock starts
             barrier.wait()
+            stop = time.monotonic() + seconds
             while time.monotonic() < stop:
                 work(session)
-                counts[n] += 1
+                done += 1
+        counts[n] = done
+        own.dispose()
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    processes = [context.Process(target=client, args=(n,)) for n in range(clients)]
+    for process in processes:
+        process.start()
+    barrier.wait()
     started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / (time.monotonic() - started)
+    for process in processes:
+        process.join()
+    elapsed = time.monotonic() - started
+    if any(process.exitcode for process in processes):
+        raise RuntimeError(f"a bench client failed: exit codes {[process.exitcode for process in processes]}")
+    return sum(counts) / elapsed
 
 
 def _bare_insert(engine, backend: str):
@@ -122,16 +146,14 @@ def _retirements(engine, backend: str) -> None:
     pool, *own = _stock(engine, 1 + max(RETIRE_CLIENTS))
     keys = itertools.count()
     bare = _bare_insert(engine, backend)
-    by_client, seats = threading.local(), itertools.count()
 
     def retirement(session: Session, account_id: int | None = None) -> None:
+        key = f"bench-{CLIENT.token}-{next(keys)}"  # unique across the client processes and the runs
         retire(session, account_id=account_id or pool, tonnes=RETIRE_TONNES, subject_kind="event_snapshot",
-               subject_id=1, beneficiary="广州绿色论坛 2026", reason="零碳会议", idempotency_key=f"bench-{next(keys)}")
+               subject_id=1, beneficiary="广州绿色论坛 2026", reason="零碳会议", idempotency_key=key)
 
     def retirement_from_own_account(session: Session) -> None:
-        if not hasattr(by_client, "account"):
-            by_client.account = own[next(seats)]
-        retirement(session, by_client.account)
+        retirement(session, own[CLIENT.index])
 
     for clients in RETIRE_CLIENTS:
         baseline = _per_second(engine, bare, clients, SECONDS)

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, update
+from sqlalchemy import Row, and_, case, insert, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
+from db import utcnow
 from errors import Conflict, ValidationError
 from factors.regions import CN_PROVINCES
 from ledger import log
@@ -100,27 +101,28 @@ def candidates(session: Session, *, account_id: int, policy: Policy, ex_post_onl
     return [block for block, _ in rows]
 
 
-def claim(session: Session, block: CreditBlock, *, in_account: int | None = None,
-          expected: BlockStatus | None = BlockStatus.held, **changes) -> CreditBlock | None:
+def claim(session: Session, block, *, in_account: int | None = None,
+          expected: BlockStatus | None = BlockStatus.held, **changes) -> Row | None:
     """Change the block only if it is still `expected` (and in account `in_account`); None when another writer took it.
 
-    On PostgreSQL the UPDATE waits for a concurrent writer of the row and then re-reads it, so of two
-    transactions claiming the same block exactly one gets it.
+    Returns the row as the UPDATE left it (every column, read-only; an ORM `block` is updated to match). On
+    PostgreSQL the UPDATE waits for a concurrent writer of the row and then re-reads it, so of two transactions
+    claiming the same block exactly one gets it. A Core statement: no ORM work on the ledger's hot path.
     """
-    conditions = [CreditBlock.id == block.id]
+    table = CreditBlock.__table__
+    conditions = [table.c.id == block.id]
     if expected is not None:
-        conditions.append(CreditBlock.status == expected)
+        conditions.append(table.c.status == expected)
     if in_account is not None:
-        conditions.append(CreditBlock.account_id == in_account)
-    columns = CreditBlock.__table__.columns
-    row = session.execute(update(CreditBlock).where(and_(*conditions)).values(**changes)
-                          .returning(*columns)).first()
-    if row is None:
-        return None
-    # The row as the UPDATE left it, without another SELECT (what session.refresh would read).
-    for column, value in zip(columns, row, strict=True):
-        set_committed_value(block, column.key, value)
-    return block
+        conditions.append(table.c.account_id == in_account)
+    session.flush()  # what the session holds is written first
+    row = session.connection().execute(update(table).where(and_(*conditions)).values(**changes)
+                                       .returning(*table.c)).first()
+    if row is not None and isinstance(block, CreditBlock):
+        # The caller's object as the UPDATE left it, without another SELECT (what session.refresh would read).
+        for column, value in zip(table.columns, row, strict=True):
+            set_committed_value(block, column.key, value)
+    return row
 
 
 @dataclass(frozen=True)
@@ -132,10 +134,10 @@ class Piece:
     changes: dict
 
 
-def split(session: Session, parent: CreditBlock, pieces: Sequence[Piece], *,
-          expected: BlockStatus | None = BlockStatus.held, in_account: int | None = None
-          ) -> list[CreditBlock] | None:
-    """Mark `parent` split (if still `expected`) and insert its pieces, which must tile it exactly.
+def split(session: Session, parent, pieces: Sequence[Piece], *,
+          expected: BlockStatus | None = BlockStatus.held, in_account: int | None = None) -> list[Row] | None:
+    """Mark `parent` split (if still `expected`) and insert its pieces, which must tile it exactly; the pieces'
+    rows (read-only), or None when another writer took the parent.
 
     Each piece keeps the parent's account, status and references unless its `changes` say otherwise.
     """
@@ -147,24 +149,23 @@ def split(session: Session, parent: CreditBlock, pieces: Sequence[Piece], *,
     inherited = {name: getattr(parent, name) for name in (
         "project_id", "account_id", "registry_name", "serial_namespace", "vintage", "vintage_start", "vintage_end",
         "serial_text", "is_ex_ante", "issuance_id", "retirement_id", "invalidation_id")}
-    children = []
-    for piece in pieces:
-        values = {**inherited, "status": original_status, **piece.changes}
-        child = CreditBlock(serial_start=piece.serial_start, serial_end=piece.serial_end,
-                            quantity=piece.serial_end - piece.serial_start + 1, parent_id=parent.id, **values)
-        session.add(child)
-        children.append(child)
-    session.flush()
-    return children
+    now = utcnow()
+    rows = [{**inherited, "status": original_status, **piece.changes, "serial_start": piece.serial_start,
+             "serial_end": piece.serial_end, "quantity": piece.serial_end - piece.serial_start + 1,
+             "parent_id": parent.id, "created_at": now} for piece in pieces]
+    table = CreditBlock.__table__
+    # One INSERT ... RETURNING for all pieces, their rows in the pieces' order.
+    return list(session.connection().execute(
+        insert(table).returning(*table.c, sort_by_parameter_order=True), rows).all())
 
 
-def split_entry(session: Session, parent: CreditBlock, children: Sequence[CreditBlock], *, cause: str) -> int:
+def split_entry(session: Session, parent, children: Sequence, *, cause: str) -> int:
     """Append the `split` log entry of one split; returns its seq."""
     project = session.get(CreditProject, parent.project_id)
     return log.append(session, "split", split_payload(parent, children, project, cause=cause)).seq
 
 
-def split_payload(parent: CreditBlock, children: Sequence[CreditBlock], project: CreditProject, *,
+def split_payload(parent, children: Sequence, project: CreditProject, *,
                   cause: str) -> dict:
     """What the `split` log entry of one split says."""
     return {
@@ -179,7 +180,8 @@ def split_payload(parent: CreditBlock, children: Sequence[CreditBlock], project:
     }
 
 
-def block_payload(block: CreditBlock) -> dict:
+def block_payload(block) -> dict:
+    """A block (an ORM object or a row) as the log entries show it."""
     return {"block": block.id, "account": block.account_id, "status": BlockStatus(block.status).value,
             "serial_start": block.serial_start, "serial_end": block.serial_end, "quantity": block.quantity}
 

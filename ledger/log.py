@@ -5,8 +5,10 @@ caller's BEGIN IMMEDIATE already holds the write lock). Locking the last entry w
 row the next writer needs does not exist yet. The entry's `body` is RFC 8785 canonical JSON, hashed exactly as
 stored; amounts are strings or integers, never floats.
 
-An append is two statements under the head's lock (take the head; insert the entry and move the head, one
-statement on PostgreSQL), as Core statements: no ORM unit of work on the hot path. The canonical encoding is
+On PostgreSQL an append of up to MAX_STATEMENT_ENTRIES entries is one statement: the head's UPDATE computes the
+chain's hashes in SQL from the row it locked and the entries are inserted from it, so the head is held only for
+that statement and the commit. Elsewhere (SQLite, larger batches) it is two: take the head, then insert the
+entries and move the head. Core statements throughout: no ORM unit of work on the hot path. The canonical encoding is
 orjson's with sorted keys wherever that is byte for byte RFC 8785 (`canonical_json` says where), else rfc8785's.
 """
 
@@ -37,7 +39,7 @@ MAX_EXACT_INTEGER = 2 ** 53 - 1
 _TAKE_HEAD = text("UPDATE ledger_head SET size = size + :count WHERE id = 1 RETURNING size, head_hash")
 _INSERT_ENTRY = text("INSERT INTO ledger_log_entry (seq, kind, body, prev_hash, entry_hash) "
                      "VALUES (:seq, :kind, :body, :prev, :digest)")
-_MOVE_HEAD = text("UPDATE ledger_head SET head_hash = :digest WHERE id = 1")
+_MOVE_HEAD = text("UPDATE ledger_head SET head_hash = :digest, prev_hash = :prev WHERE id = 1")
 
 
 # The movements whose row records the seq of its log entry (append_many's `stamp`).
@@ -49,14 +51,43 @@ def _stamp(table: str):
     return text(f"UPDATE {table} SET log_seq = :stamp_seq WHERE id = :stamp_id")  # noqa: S608 (STAMPED_TABLES)
 
 
+# PostgreSQL appends at most this many entries in one statement (the chain's SQL grows with its square).
+MAX_STATEMENT_ENTRIES = 8
+_SEQ_TEXT = '","seq":'
+
+
+def _chain_sql(prev: str, first_seq: str, count: int) -> list[tuple[str, str, str]]:
+    """SQL expressions (body, prev, digest) of `count` chained entries after `prev` (an expression), entry n's
+    body being the bound :prefix<n>, its prev hash, '","seq":', its seq and '}' (`canonical_body`'s layout)."""
+    chain = []
+    for n in range(count):
+        body = f"(:prefix{n} || {prev} || '{_SEQ_TEXT}' || ({first_seq} + {n}) || '}}')"
+        digest = f"encode(sha256(convert_to({body}, 'UTF8')), 'hex')"
+        chain.append((body, prev, digest))
+        prev = digest
+    return chain
+
+
 @functools.cache
-def _insert_entries_and_move_head(count: int, stamp: str | None):
-    """PostgreSQL: `count` entries, the head's new hash (and the stamp) in one statement, one round trip under
-    the lock; a data-modifying WITH runs to completion whether or not the main statement reads it."""
-    rows = ", ".join(f"(:seq{n}, :kind{n}, :body{n}, :prev{n}, :digest{n})" for n in range(count))
-    stamped = f", stamped AS ({_stamp(stamp).text})" if stamp else ""
-    sql = ("WITH entries AS (INSERT INTO ledger_log_entry (seq, kind, body, prev_hash, entry_hash) "  # noqa: S608
-           f"VALUES {rows}){stamped} UPDATE ledger_head SET head_hash = :digest WHERE id = 1")  # (placeholders)
+def _append_statement(count: int, stamp: str | None):
+    """PostgreSQL: take the head, insert `count` chained entries and move the head, in one statement.
+
+    The UPDATE locks the head and computes the new head hash from the row it locked: under READ COMMITTED, a
+    writer that waited re-reads the row the previous one committed, so the chain always continues from the last
+    committed entry. Nothing runs on the client while the head is held but this statement and the commit.
+    """
+    final = _chain_sql("head_hash", "size", count)[-1][2]
+    # Only bound parameters carry values; the text is built from counts and a table of STAMPED_TABLES.
+    chain = _chain_sql("moved.prev", "moved.first_seq", count)
+    rows = " UNION ALL ".join(f"SELECT moved.first_seq + {n}, :kind{n}, {body}, {prev}, {digest} "  # noqa: S608
+                              "FROM moved" for n, (body, prev, digest) in enumerate(chain))
+    stamped = (f", stamped AS (UPDATE {stamp} SET log_seq = (SELECT first_seq + {count - 1} "  # noqa: S608
+               "FROM moved) WHERE id = :stamp_id)") if stamp else ""
+    sql = (f"WITH moved AS (UPDATE ledger_head SET size = size + {count}, prev_hash = head_hash, "  # noqa: S608
+           f"head_hash = {final} WHERE id = 1 RETURNING size - {count} AS first_seq, prev_hash AS prev), "
+           "entries AS (INSERT INTO ledger_log_entry (seq, kind, body, prev_hash, entry_hash) "
+           f"{rows} RETURNING seq, kind, body, prev_hash, entry_hash){stamped} "
+           "SELECT seq, kind, body, prev_hash, entry_hash FROM entries ORDER BY seq")
     return text(sql)
 
 
@@ -105,8 +136,16 @@ def canonical_json(value: Any) -> bytes:
     return rfc8785.dumps(value)
 
 
+def body_prefix(*, kind: str, at: str, data: dict) -> str:
+    """An entry's canonical body up to its prev hash: `{"at":…,"data":…,"kind":…,"prev":"` (keys in RFC 8785's
+    order: at, data, kind, prev, seq); the body goes on with prev, '","seq":', seq and '}'."""
+    return (f'{{"at":{canonical_json(at).decode()},"data":{canonical_json(json_safe(data)).decode()},'
+            f'"kind":{canonical_json(kind).decode()},"prev":"')
+
+
 def canonical_body(*, seq: int, kind: str, at: str, prev: str, data: dict) -> str:
-    return canonical_json({"seq": seq, "kind": kind, "at": at, "prev": prev, "data": json_safe(data)}).decode()
+    """RFC 8785 canonical JSON of {"seq", "kind", "at", "prev", "data"} (tests hold it equal to rfc8785's)."""
+    return f"{body_prefix(kind=kind, at=at, data=data)}{prev}{_SEQ_TEXT}{seq}}}"
 
 
 def entry_hash(body: str) -> str:
@@ -151,29 +190,28 @@ def append_many(session: Session, entries: Sequence[tuple[str, dict]], *,
             raise ValueError(f"unknown ledger entry kind {kind!r}")
     session.flush()  # what the session holds is written first, before the head is taken
     connection = session.connection()  # Core statements on the session's transaction: no ORM execution layer
-    # Take the head: the UPDATE locks the row until commit, so concurrent appends queue here.
+    if stamp is not None and stamp[0] not in STAMPED_TABLES:
+        raise ValueError(f"no log_seq to stamp in table {stamp[0]!r}")
+    at = utcnow().isoformat()
+    if connection.dialect.name == "postgresql" and len(entries) <= MAX_STATEMENT_ENTRIES:
+        values = {"stamp_id": stamp[1]} if stamp else {}
+        for n, (kind, data) in enumerate(entries):
+            values.update({f"kind{n}": kind, f"prefix{n}": body_prefix(kind=kind, at=at, data=data)})
+        rows = connection.execute(_append_statement(len(entries), stamp[0] if stamp else None), values).all()
+        return [WrittenEntry(*row) for row in rows]
+    # Take the head: the UPDATE locks the row until commit, so concurrent appends queue here (on SQLite, the
+    # transaction's BEGIN IMMEDIATE already holds the database's write lock).
     size, prev = connection.execute(_TAKE_HEAD, {"count": len(entries)}).one()
     seq = size - len(entries)
-    at = utcnow().isoformat()
     written: list[WrittenEntry] = []
     for kind, data in entries:
         body = canonical_body(seq=seq, kind=kind, at=at, prev=prev, data=data)
         digest = entry_hash(body)
         written.append(WrittenEntry(seq, kind, body, prev, digest))
         seq, prev = seq + 1, digest
-    if stamp is not None and stamp[0] not in STAMPED_TABLES:
-        raise ValueError(f"no log_seq to stamp in table {stamp[0]!r}")
-    last = {"stamp_seq": written[-1].seq, "stamp_id": stamp[1]} if stamp else {}
-    if connection.dialect.name == "postgresql":
-        values = {"digest": prev, **last}
-        for n, e in enumerate(written):
-            values.update({f"seq{n}": e.seq, f"kind{n}": e.kind, f"body{n}": e.body, f"prev{n}": e.prev_hash,
-                           f"digest{n}": e.entry_hash})
-        connection.execute(_insert_entries_and_move_head(len(written), stamp[0] if stamp else None), values)
-    else:
-        connection.execute(_INSERT_ENTRY, [{"seq": e.seq, "kind": e.kind, "body": e.body, "prev": e.prev_hash,
-                                         "digest": e.entry_hash} for e in written])
-        connection.execute(_MOVE_HEAD, {"digest": prev})
-        if stamp:
-            connection.execute(_stamp(stamp[0]), last)
+    connection.execute(_INSERT_ENTRY, [{"seq": e.seq, "kind": e.kind, "body": e.body, "prev": e.prev_hash,
+                                     "digest": e.entry_hash} for e in written])
+    connection.execute(_MOVE_HEAD, {"digest": prev, "prev": written[0].prev_hash})
+    if stamp:
+        connection.execute(_stamp(stamp[0]), {"stamp_seq": written[-1].seq, "stamp_id": stamp[1]})
     return written

@@ -263,6 +263,9 @@ class LedgerHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     size: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     head_hash: str = Field(max_length=64)  # hex SHA-256; 64 zeros before the first entry
+    # The hash the head had before the last append moved it (what that append's first entry chains on): on
+    # PostgreSQL an append computes the new head in its UPDATE and reads the old one back from here.
+    prev_hash: str | None = Field(default=None, max_length=64)
 
 
 class LogEntry(SQLModel, table=True):

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import secrets
 
+from sqlalchemy import bindparam, insert
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -73,6 +75,20 @@ def _existing(session: Session, account_id: int, idempotency_key: str) -> Retire
                                                  Retirement.idempotency_key == idempotency_key)).first()
 
 
+_ACCOUNT_AND_KEY = (
+    sa_select(LedgerAccount.__table__.c.id,
+              sa_select(Retirement.__table__.c.id).where(Retirement.__table__.c.account_id == bindparam("account"),
+                                                         Retirement.__table__.c.idempotency_key == bindparam("key"))
+              .scalar_subquery())
+    .where(LedgerAccount.__table__.c.id == bindparam("account")))
+
+
+def _account_and_first(session: Session, account_id: int, idempotency_key: str) -> tuple[bool, int | None]:
+    """(whether the account exists, the id of its retirement under this key if any): one round trip."""
+    row = session.connection().execute(_ACCOUNT_AND_KEY, {"account": account_id, "key": idempotency_key}).first()
+    return (False, None) if row is None else (True, row[1])
+
+
 def _same_request(first: Retirement, *, tonnes: int, subject_kind: str, subject_id: int) -> Retirement:
     """The first retirement under this key, provided the repeated request asks for the same thing."""
     if (first.tonnes, first.subject_kind, first.subject_id) != (tonnes, subject_kind, subject_id):
@@ -83,8 +99,10 @@ def _same_request(first: Retirement, *, tonnes: int, subject_kind: str, subject_
 
 
 def _retire_block(session: Session, retirement: Retirement, block: CreditBlock, need: int, account_id: int
-                  ) -> tuple[RetirementPart, list] | None:
-    """Retire `need` tonnes of one block (all of it, or its head when it holds more); None if taken meanwhile."""
+                  ) -> tuple[dict, list] | None:
+    """Retire `need` tonnes of one block (all of it, or its head when it holds more); None if taken meanwhile.
+
+    Returns the retirement part's values (written by the caller, all parts at once) and the split made."""
     splits = []
     if block.quantity <= need:
         taken = claim(session, block, in_account=account_id, status=BlockStatus.retired,
@@ -101,11 +119,9 @@ def _retire_block(session: Session, retirement: Retirement, block: CreditBlock, 
             return None
         splits.append((block, children))
         taken = children[0]
-    part = RetirementPart(retirement_id=retirement.id, block_id=taken.id, project_id=taken.project_id,
-                          vintage=taken.vintage, serial_start=taken.serial_start, serial_end=taken.serial_end,
-                          quantity=taken.quantity)
-    session.add(part)
-    session.flush()
+    part = {"retirement_id": retirement.id, "block_id": taken.id, "project_id": taken.project_id,
+            "vintage": taken.vintage, "serial_start": taken.serial_start, "serial_end": taken.serial_end,
+            "quantity": taken.quantity}
     return part, splits
 
 
@@ -136,18 +152,19 @@ def retire_within(session: Session, *, account_id: int, tonnes: int, subject_kin
     """
     _check(tonnes=tonnes, subject_kind=subject_kind, idempotency_key=idempotency_key)
     picking = parse_policy(policy)
-    if session.get(LedgerAccount, account_id) is None:
+    known, first_id = _account_and_first(session, account_id, idempotency_key)
+    if not known:
         raise NotFound(f"no ledger account {account_id}", fields={"account_id": ["unknown account"]})
-    first = _existing(session, account_id, idempotency_key)
-    if first is not None:
-        return _same_request(first, tonnes=tonnes, subject_kind=subject_kind, subject_id=subject_id)
+    if first_id is not None:
+        return _same_request(session.get(Retirement, first_id), tonnes=tonnes, subject_kind=subject_kind,
+                             subject_id=subject_id)
     retirement = Retirement(public_id=secrets.token_urlsafe(16), account_id=account_id, tonnes=tonnes,
                             subject_kind=subject_kind, subject_id=subject_id, beneficiary=beneficiary,
                             reason=reason, policy=str(picking), idempotency_key=idempotency_key,
                             recorded_by_id=recorded_by_id)
     session.add(retirement)
     session.flush()  # a concurrent request with the same key waits here, then fails on the unique key
-    parts: list[RetirementPart] = []
+    parts: list[dict] = []
     splits: list = []
     tried: list[int] = []
     projects: dict[int, CreditProject] = {}
@@ -175,9 +192,10 @@ def retire_within(session: Session, *, account_id: int, tonnes: int, subject_kin
             part, block_splits = result
             parts.append(part)
             splits.extend(block_splits)
-            remaining -= part.quantity
+            remaining -= part["quantity"]
             if remaining == 0:
                 break
+    session.connection().execute(insert(RetirementPart.__table__), parts)
     # The log entries last, all at once: the head stays locked only from here to the commit.
     entries = [("split", split_payload(parent, children, projects[parent.project_id], cause="retirement"))
                for parent, children in splits]
@@ -190,10 +208,10 @@ def retire_within(session: Session, *, account_id: int, tonnes: int, subject_kin
         "beneficiary": beneficiary,
         "reason": reason,
         "policy": str(picking),
-        "parts": [{"block": part.block_id, "project": projects[part.project_id].registry_project_id,
-                   "registry": Registry(projects[part.project_id].registry_name).value, "vintage": part.vintage,
-                   "serial_start": part.serial_start, "serial_end": part.serial_end,
-                   "quantity": part.quantity} for part in parts],
+        "parts": [{"block": part["block_id"], "project": projects[part["project_id"]].registry_project_id,
+                   "registry": Registry(projects[part["project_id"]].registry_name).value,
+                   "vintage": part["vintage"], "serial_start": part["serial_start"], "serial_end": part["serial_end"],
+                   "quantity": part["quantity"]} for part in parts],
     }))
     # The retirement row gets its log_seq in the same statement as the entries (no UPDATE of its own).
     seq = log.append_many(session, entries, stamp=("retirement", retirement.id))[-1].seq

@@ -7,7 +7,7 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.log import MAX_EXACT_INTEGER, _orjson_is_canonical, canonical_body, canonical_json
+from ledger.log import MAX_EXACT_INTEGER, _orjson_is_canonical, body_prefix, canonical_body, canonical_json
 
 # What the ledger writes: ASCII keys; any text (control characters, quotes, backslashes, non-BMP characters,
 # U+2028), booleans, None, exact integers, nested lists and objects.
@@ -70,3 +70,13 @@ def test_the_entry_body_has_its_keys_in_canonical_order():
                           data={"tonnes": 7, "beneficiary": "广州绿色论坛"})
     assert body == ('{"at":"2026-12-01T08:00:00+00:00","data":{"beneficiary":"广州绿色论坛","tonnes":7},'
                     f'"kind":"retirement","prev":"{"0" * 64}","seq":3}}')
+
+
+@given(st.dictionaries(st.text(alphabet=st.characters(max_codepoint=0x7F)), payloads, max_size=5),
+       st.integers(0, MAX_EXACT_INTEGER), st.sampled_from(["issuance", "split", "retirement"]))
+def test_the_entry_body_built_from_its_prefix_is_what_rfc8785_writes_for_the_whole_entry(data, seq, kind):
+    # PostgreSQL appends build bodies as prefix || prev || '","seq":' || seq || '}' in SQL.
+    at, prev = "2026-12-01T08:00:00.000001+00:00", "ab" * 32
+    whole = rfc8785.dumps({"seq": seq, "kind": kind, "at": at, "prev": prev, "data": data}).decode()
+    assert canonical_body(seq=seq, kind=kind, at=at, prev=prev, data=data) == whole
+    assert whole.startswith(body_prefix(kind=kind, at=at, data=data))
