@@ -23,8 +23,10 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+import psycopg
 import rfc8785
-from sqlalchemy import text
+from sqlalchemy import Connection, Dialect, TextClause, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from db import utcnow
@@ -89,6 +91,25 @@ def _append_statement(count: int, stamp: str | None):
            f"{rows} RETURNING seq, kind, body, prev_hash, entry_hash){stamped} "
            "SELECT seq, kind, body, prev_hash, entry_hash FROM entries ORDER BY seq")
     return text(sql)
+
+
+@functools.cache
+def _with_commit(statement: TextClause, dialect: Dialect) -> str:
+    """The statement in the driver's own placeholders, followed by COMMIT."""
+    return f"{statement.compile(dialect=dialect)}; COMMIT"
+
+
+def _execute_and_commit(connection: Connection, statement: TextClause, values: dict) -> list[tuple]:
+    """PostgreSQL: run `statement` and COMMIT in one round trip (psycopg binds the values client-side, which
+    lets one query hold two statements); the rows of the statement. Errors come wrapped as SQLAlchemy's are."""
+    sql = _with_commit(statement, connection.dialect)
+    driver = connection.connection.driver_connection
+    try:
+        with psycopg.ClientCursor(driver) as cursor:
+            cursor.execute(sql, values)
+            return cursor.fetchall()
+    except psycopg.Error as error:
+        raise DBAPIError.instance(sql, values, error, psycopg.Error) from error
 
 
 def json_safe(value: Any) -> Any:
@@ -170,18 +191,24 @@ class WrittenEntry:
     entry_hash: str
 
 
-def append(session: Session, kind: str, data: dict) -> WrittenEntry:
+def append(session: Session, kind: str, data: dict, *, commit: bool = False) -> WrittenEntry:
     """Append one entry in the caller's transaction (which commits or rolls it back with the movement)."""
-    return append_many(session, [(kind, data)])[0]
+    return append_many(session, [(kind, data)], commit=commit)[0]
 
 
 def append_many(session: Session, entries: Sequence[tuple[str, dict]], *,
-                stamp: tuple[str, int] | None = None) -> list[WrittenEntry]:
+                stamp: tuple[str, int] | None = None, commit: bool = False) -> list[WrittenEntry]:
     """Append entries (kind, data) in this order, taking the head once: the same chain as one append each, with
     one round trip to take the head and one to write the entries and move it, whatever their number.
 
     `stamp` (table, id): also set that row's `log_seq` to the last entry's seq, in the same statement on
     PostgreSQL (one table of STAMPED_TABLES; the caller's ORM object is not refreshed).
+
+    `commit`: the append is the transaction's last write and the caller commits right after it (as
+    `run_ledger_transaction` does). On PostgreSQL the COMMIT then travels with the append, in one round trip:
+    the head is released by the server the moment the transaction is durable, never held while this process
+    waits for a CPU to send its COMMIT (with many workers on few cores, that wait would hold every other
+    writer). The session's own commit afterwards finds nothing left to commit.
     """
     if not entries:
         return []
@@ -197,7 +224,11 @@ def append_many(session: Session, entries: Sequence[tuple[str, dict]], *,
         values = {"stamp_id": stamp[1]} if stamp else {}
         for n, (kind, data) in enumerate(entries):
             values.update({f"kind{n}": kind, f"prefix{n}": body_prefix(kind=kind, at=at, data=data)})
-        rows = connection.execute(_append_statement(len(entries), stamp[0] if stamp else None), values).all()
+        statement = _append_statement(len(entries), stamp[0] if stamp else None)
+        # Inside a savepoint (a caller's larger transaction) the commit stays the caller's.
+        rows = (_execute_and_commit(connection, statement, values)
+                if commit and not connection.in_nested_transaction()
+                else connection.execute(statement, values).all())
         return [WrittenEntry(*row) for row in rows]
     # Take the head: the UPDATE locks the row until commit, so concurrent appends queue here (on SQLite, the
     # transaction's BEGIN IMMEDIATE already holds the database's write lock).

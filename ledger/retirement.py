@@ -134,7 +134,8 @@ def retire(session: Session, *, account_id: int, tonnes: int, subject_kind: str,
                    recorded_by_id=recorded_by_id)
     _check(tonnes=tonnes, subject_kind=subject_kind, idempotency_key=idempotency_key)
     try:
-        return run_ledger_transaction(session, lambda session: retire_within(session, **request))
+        return run_ledger_transaction(session, lambda session: retire_within(session, **request,
+                                                                             commit_with_log=True))
     except IntegrityError:
         # The same key was used at the same moment and the other request won: its retirement is the answer.
         first = _existing(session, account_id, idempotency_key)
@@ -145,10 +146,11 @@ def retire(session: Session, *, account_id: int, tonnes: int, subject_kind: str,
 
 def retire_within(session: Session, *, account_id: int, tonnes: int, subject_kind: str, subject_id: int,
                   beneficiary: str, reason: str, policy: str = DEFAULT_POLICY, idempotency_key: str,
-                  recorded_by_id: int | None = None) -> Retirement:
+                  recorded_by_id: int | None = None, commit_with_log: bool = False) -> Retirement:
     """`retire` inside the caller's ledger transaction (begun with ledger.db.begin_write), which commits it.
 
     For a use case that must retire and write its own rows at once (a certificate and the tonnes behind it).
+    `commit_with_log`: nothing follows in the transaction, which commits with the log entries (log.append_many).
     """
     _check(tonnes=tonnes, subject_kind=subject_kind, idempotency_key=idempotency_key)
     picking = parse_policy(policy)
@@ -214,7 +216,7 @@ def retire_within(session: Session, *, account_id: int, tonnes: int, subject_kin
                    "quantity": part["quantity"]} for part in parts],
     }))
     # The retirement row gets its log_seq in the same statement as the entries (no UPDATE of its own).
-    seq = log.append_many(session, entries, stamp=("retirement", retirement.id))[-1].seq
+    seq = log.append_many(session, entries, stamp=("retirement", retirement.id), commit=commit_with_log)[-1].seq
     set_committed_value(retirement, "log_seq", seq)
     return retirement
 
