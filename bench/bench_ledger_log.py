@@ -188,7 +188,8 @@ def _appends(engine, backend: str) -> None:
     bare = _bare_insert(engine, backend)
 
     def log_append(session: Session) -> None:
-        run_ledger_transaction(session, lambda s: append(s, "retirement", DATA))
+        # As a retirement appends: the entry is the transaction's last write and commits with it.
+        run_ledger_transaction(session, lambda s: append(s, "retirement", DATA, commit=True))
 
     baseline = _per_second(engine, bare, CLIENTS, SECONDS)
     figure = _per_second(engine, log_append, CLIENTS, SECONDS)
