@@ -38,8 +38,9 @@ API_TAGS = {
                                 _l("The transparency log: entries, inclusion proofs and consistency proofs (RFC "
                                    "6962), each with a signed checkpoint. No API key needed.")),
     "api_certificates": ApiTag(_l("Certificates"),
-                               _l("A certificate's signed credential (W3C Verifiable Credential) and its status. No "
-                                  "API key needed.")),
+                               _l("A certificate's signed credential (W3C Verifiable Credential) and its status. "
+                                  "Meeting and enterprise certificates need no key; a personal certificate needs its "
+                                  "access key (k, from its link or QR code) or an API key of its organisation.")),
     "api_sinks": ApiTag(_l("Forestry sink estimates"),
                         _l("Ex-ante IPCC Tier 1 estimates of a forest's carbon removals. Nothing is stored and no "
                            "API key is needed.")),

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from certificates.access import qr_url
 from certificates.render import render_pdf
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -33,9 +34,9 @@ def render_processes() -> int:
 
 
 def verify_url_from_base(base_url: str) -> Callable[[Mapping[str, Any]], str]:
-    """<base>/verify/<number>: where a certificate's QR code leads."""
-    base = base_url.rstrip("/")
-    return lambda credential: f"{base}/verify/{credential['credentialSubject']['number']}"
+    """Where each certificate's QR code leads: the verify URL signed into it (a personal certificate's carries its
+    access key), else <base>/verify/<number>; as the single PDF's (certificates.access.qr_url)."""
+    return lambda credential: qr_url(credential, base_url, number=credential["credentialSubject"]["number"])
 
 
 def _render_item(item: tuple[int, str, Mapping[str, Any], str]) -> bytes:

@@ -36,7 +36,8 @@ def _fail(message: str) -> None:
 @click.option("--checkpoint", "checkpoint_file", type=click.File("r", encoding="utf-8"), default=None,
               help="A checkpoint saved earlier: a certificate printing a tree of the same size must print its root")
 def verify(certificate: str, multikey: str | None, log_key: str | None, checkpoint_file) -> None:
-    """Check a certificate by its number (in this database) or a saved credential file, offline; exit 1 if bad."""
+    """Check a certificate by its number (in this database; an operator reads any number, a personal certificate
+    without its access key too) or a saved credential file, offline; exit 1 if bad."""
     path = Path(certificate)
     try:
         expected = public_key_from_multibase(multikey) if multikey else None

@@ -15,6 +15,7 @@ from decimal import Decimal
 from flask_babel import force_locale
 from sqlmodel import Session, select
 
+from certificates.access import verify_url
 from certificates.claims import STANDARDS, Claim
 from certificates.models import CertificateKind
 from ledger.models import CreditBlock, CreditProject, Retirement, RetirementPart
@@ -94,8 +95,9 @@ def credits_of(session: Session, retirements: Iterable[Retirement], base_url: st
 
 
 def credential(*, kind: CertificateKind, number: str, issuer: Mapping, issued_at: datetime, base_url: str,
-               claim: Claim, claim_reasons: list[dict], subject: dict, extra: dict) -> dict:
-    """The unsigned Verifiable Credential of a certificate."""
+               claim: Claim, claim_reasons: list[dict], subject: dict, extra: dict,
+               access_key: str | None = None) -> dict:
+    """The unsigned Verifiable Credential of a certificate; a personal one's verify URL carries its access key."""
     title_zh, title_en, subject_type = TITLES[kind]
     claim_zh, claim_en = CLAIM_WORDS[claim.code]
     return {
@@ -113,7 +115,7 @@ def credential(*, kind: CertificateKind, number: str, issuer: Mapping, issued_at
             "missing": claim_reasons,
             "subject": subject,
             "issued_on": issued_at.date().isoformat(),
-            "verify_url": f"{base_url}/verify/{number}",
+            "verify_url": verify_url(base_url, number, access_key),
             **extra,
         },
     }

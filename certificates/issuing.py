@@ -27,6 +27,7 @@ from sqlmodel import Session, select
 
 from accounts.models import Organisation
 from certificates import content, shares
+from certificates.access import new_access_key
 from certificates.claims import ClaimFacts, decide_claim
 from certificates.keys import Issuer
 from certificates.messages import reason_entry
@@ -73,8 +74,9 @@ class Signers:
 
 def _issue(session: Session, *, signers: Signers, kind: CertificateKind, subject_kind: str, subject_id: int,
            series_key: str, organisation_id: int | None, event_id: int | None, issued_by_id: int | None,
-           build: Callable[[str, datetime], tuple[dict, str]]) -> Certificate:
-    """Number, build, sign and store a certificate; an older valid one of the same series is superseded."""
+           build: Callable[[str, datetime], tuple[dict, str]], access_key: str | None = None) -> Certificate:
+    """Number, build, sign and store a certificate (with the access key its credential's verify URL carries); an
+    older valid one of the same series is superseded."""
     now = utcnow()
     number = next_number(session, kind, now.year)
     unsigned, claim_code = build(number, now)
@@ -84,7 +86,7 @@ def _issue(session: Session, *, signers: Signers, kind: CertificateKind, subject
     certificate = Certificate(number=number, kind=kind, organisation_id=organisation_id, event_id=event_id,
                               subject_kind=subject_kind, subject_id=subject_id, series_key=series_key,
                               claim=claim_code, credential=rfc8785.dumps(signed).decode(),
-                              issued_by_id=issued_by_id, issued_at=now)
+                              issued_by_id=issued_by_id, issued_at=now, access_key=access_key)
     session.add(certificate)
     session.flush()
     older = session.exec(select(Certificate).where(Certificate.series_key == series_key,
@@ -413,6 +415,7 @@ def neutralise_share(session: Session, *, signers: Signers, pool_kind: PoolKind,
 
     def work(session: Session) -> PersonalNeutralisation:
         lock(session)  # one pool's shares take turns: leaf order and grams are decided one at a time
+        access_key = new_access_key()
         first = session.exec(select(PersonalNeutralisation).where(
             PersonalNeutralisation.footprint_kind == footprint_kind,
             PersonalNeutralisation.footprint_id == footprint_id)).first()
@@ -457,13 +460,14 @@ def neutralise_share(session: Session, *, signers: Signers, pool_kind: PoolKind,
             return content.credential(kind=CertificateKind.personal, number=number,
                                       issuer=_issuer_block(signers, organisation), issued_at=now,
                                       base_url=signers.base_url, claim=claim, claim_reasons=[],
-                                      subject={**subject, "holder_name": holder_name}, extra=extra), claim.code
+                                      subject={**subject, "holder_name": holder_name}, extra=extra,
+                                      access_key=access_key), claim.code
 
         certificate = _issue(session, signers=signers, kind=CertificateKind.personal, subject_kind=footprint_kind,
                              subject_id=footprint_id, series_key=f"{footprint_kind}:{footprint_id}",
                              organisation_id=organisation.id if organisation else None,
                              event_id=pool_id if pool_kind == PoolKind.event_attendees else None,
-                             issued_by_id=None, build=build)
+                             issued_by_id=None, build=build, access_key=access_key)
         neutralisation.certificate_id = certificate.id
         session.add(neutralisation)
         session.flush()

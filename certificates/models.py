@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from certificates.access import ACCESS_KEY_LENGTH, url_kwargs
 from db import ExactDecimal, UTCDateTime, checked_enum, utcnow
 
 GRAMS_PER_TONNE = 1_000_000
@@ -74,6 +75,15 @@ class Certificate(SQLModel, table=True):
     superseded_by_id: int | None = Field(default=None, foreign_key="certificate.id", ondelete="RESTRICT")
     issued_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     issued_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    # A personal certificate's unguessable key (certificates.access): its public pages need it, since numbers
+    # are sequential and the certificate names a person. None: public by number (meetings, enterprises, and
+    # personal certificates issued before keys existed).
+    access_key: str | None = Field(default=None, max_length=ACCESS_KEY_LENGTH)
+
+    @property
+    def url_kwargs(self) -> dict[str, str]:
+        """The arguments of `url_for` for this certificate's public pages: its number, and its key if it has one."""
+        return url_kwargs(self.number, self.access_key)
 
 
 class CertificateCounter(SQLModel, table=True):

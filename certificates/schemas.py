@@ -8,6 +8,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 from werkzeug.routing import BaseConverter
 
+from certificates.access import ACCESS_KEY_PARAMETER
 from certificates.claims import DEFAULT_RESPONSE_THRESHOLD, STANDARDS
 from certificates.issuing import MAX_HOLDER_NAME
 from certificates.payments import PROVIDERS
@@ -83,6 +84,13 @@ class CertificateSchema(ma.Schema):
     credential = fields.Dict(required=True, metadata={"description": "The signed W3C Verifiable Credential 2.0, "
                                                                      "exactly as stored (RFC 8785 JSON)"})
     status = fields.Nested(StandingSchema, required=True)
+
+
+class CertificateQueryArgsSchema(ma.Schema):
+    access_key = fields.String(data_key=ACCESS_KEY_PARAMETER, load_default=None,
+                               metadata={"description": "A personal certificate's access key, the `k` of its verify "
+                                                        "URL (its QR code); not needed for meeting and enterprise "
+                                                        "certificates, nor with an API key of its organisation"})
 
 
 class CertificatePathSchema(ma.Schema):

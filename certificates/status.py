@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlmodel import Session, select
 
+from certificates.access import may_read
 from certificates.keys import public_key_of_did
 from certificates.models import Certificate, CertificateKind, CertificateStatus, PoolKind
 from certificates.signing import ProofError, verify
@@ -63,6 +64,18 @@ def check_credential(document: dict, *, expected_issuer: Ed25519PublicKey | None
 def find(session: Session, number: str) -> Certificate:
     certificate = session.exec(select(Certificate).where(Certificate.number == number)).first()
     if certificate is None:
+        raise NotFound(f"no certificate {number}")
+    return certificate
+
+
+def find_public(session: Session, number: str, given_key: str | None, *,
+                organisation_id: int | None = None) -> Certificate:
+    """The certificate of this number as a caller may read it: a personal one needs its key (`?k=`) unless the
+    caller is its organisation (`organisation_id`, an API key's); otherwise it is as missing as a number never
+    issued, with the same NotFound (certificates.access)."""
+    certificate = session.exec(select(Certificate).where(Certificate.number == number)).first()
+    owner = organisation_id is not None and certificate is not None and certificate.organisation_id == organisation_id
+    if certificate is None or not (owner or may_read(certificate.access_key, given_key)):
         raise NotFound(f"no certificate {number}")
     return certificate
 

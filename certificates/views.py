@@ -1,11 +1,14 @@
 """Certificate pages: the organiser's neutralisation, the certificate and its PDFs, people neutralising their own
 footprint, and the public verification page with the issuer's key.
 
-The verification page, the PDFs and the credential are public by number: numbers are not secrets, the page is
-the public proof. The organiser's pages need a member of the certificate's organisation who may organise; another
-organisation's event or certificate is as missing as one that never was. Attendees and citizens have no session:
-their forms carry a token signed for what they neutralise and are checked with the Origin/Referer headers (as
-the attendee's answer form is), so a phone without cookies still gets its certificate, once.
+The verification page, the PDFs and the credential of a meeting's or an enterprise's certificate are public by
+number: numbers are not secrets, the page is the public proof. A personal certificate names a person: its public
+pages need its access key (`?k=`, certificates.access) and without it answer as an unknown number does; every
+link this service shows to one carries the key (`Certificate.url_kwargs`). The organiser's pages need a member of
+the certificate's organisation who may organise; another organisation's event or certificate is as missing as one
+that never was. Attendees and citizens have no session: their forms carry a token signed for what they neutralise
+and are checked with the Origin/Referer headers (as the attendee's answer form is), so a phone without cookies
+still gets its certificate, once.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 
 from accounts.access import is_platform_admin, organisation_required, platform_admin_required
 from accounts.service import is_citizen
-from certificates import citizens, issuing, logos, offers, shares, status
+from certificates import access, citizens, issuing, logos, offers, shares, status
+from certificates.access import ACCESS_KEY_PARAMETER
 from certificates.claims import DEFAULT_RESPONSE_THRESHOLD, STANDARDS
 from certificates.keys import issuer_for
 from certificates.messages import claim_reasons
@@ -130,6 +134,14 @@ def _find(number: str) -> Certificate:
     return status.find(get_session(), number)
 
 
+def _find_public(number: str) -> Certificate:
+    """The certificate as a stranger may read it: a personal one needs its key in the query (`?k=`), else it is the
+    same 404 page as a number never issued."""
+    if not _NUMBER.match(number or ""):
+        raise NotFound(f"no certificate {number[:40]}")
+    return status.find_public(get_session(), number, request.args.get(ACCESS_KEY_PARAMETER))
+
+
 def _credential(certificate: Certificate) -> dict:
     try:
         return json.loads(certificate.credential)
@@ -145,7 +157,7 @@ def _shown(document: dict) -> dict:
     except CertificateRenderError:
         return {"sheet": None, "qr": "", "reasons": []}
     subject = document.get("credentialSubject") or {}
-    verify_url = subject.get("verify_url") or f"{public_base_url().rstrip('/')}/verify/{sheet['number']}"
+    verify_url = access.qr_url(document, public_base_url())
     qr = "data:image/svg+xml;base64," + base64.b64encode(qr_svg(verify_url)).decode()
     return {"sheet": sheet, "qr": qr, "verify_url": verify_url, "reasons": claim_reasons(document),
             "holder_kg": subject.get("footprint_kgco2e"), "payment": subject.get("payment") or {}}
@@ -291,10 +303,11 @@ def certificate(number: str):
                            shown=_shown(document), standing=standing, event=event)
 
 
-def _pdf_response(body: bytes, name: str) -> Response:
+def _pdf_response(body: bytes, name: str, found: Certificate) -> Response:
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    response.headers["Cache-Control"] = "public, max-age=300"
+    # A personal certificate's PDF is its holder's: no shared cache keeps it.
+    response.headers["Cache-Control"] = f"{'private' if found.access_key else 'public'}, max-age=300"
     return response
 
 
@@ -302,28 +315,27 @@ def render_certificate_pdf(session, found: Certificate) -> bytes:
     """The certificate's PDF with its organisation's logo and the QR code of its verification page."""
     document = _credential(found)
     logo = logos.logo_of(session, found.organisation_id)
-    verify_url = document.get("credentialSubject", {}).get("verify_url") or \
-        f"{public_base_url().rstrip('/')}/verify/{found.number}"
+    verify_url = access.qr_url(document, public_base_url(), number=found.number)
     return render_pdf(document, verify_url=verify_url, logo=logo.data if logo else None,
                       logo_type=logo.content_type if logo else None)
 
 
 @bp.get("/certificates/<certificate_number:number>.pdf")
 def pdf(number: str):
-    found = _find(number)
-    return _pdf_response(render_certificate_pdf(get_session(), found), f"{found.number}.pdf")
+    found = _find_public(number)
+    return _pdf_response(render_certificate_pdf(get_session(), found), f"{found.number}.pdf", found)
 
 
 @bp.get("/certificates/<certificate_number:number>/annex.pdf")
 def annex_pdf(number: str):
-    found = _find(number)
-    return _pdf_response(render_annex_pdf(_credential(found)), f"{found.number}-annex.pdf")
+    found = _find_public(number)
+    return _pdf_response(render_annex_pdf(_credential(found)), f"{found.number}-annex.pdf", found)
 
 
 @bp.get("/certificates/<certificate_number:number>.json")
 def credential_json(number: str):
     """The signed credential exactly as stored (and as signed): what `flask certificates verify FILE` checks."""
-    found = _find(number)
+    found = _find_public(number)
     response = Response(found.credential, mimetype="application/json")
     response.headers["Content-Disposition"] = f'inline; filename="{found.number}.json"'
     return response
@@ -335,7 +347,7 @@ def credential_json(number: str):
 @bp.get("/verify/<number>")
 def verify(number: str):
     session = get_session()
-    found = _find(number)
+    found = _find_public(number)
     result = verify_certificate(session, found, issuer_key=issuer_for(_settings()).public_key,
                                 log_signer=signer_for(_settings()))
     return render_template("certificates/verify.html", v=result, certificate=found, shown=_shown(result.credential),
@@ -357,7 +369,7 @@ def revoke(number: str):
                                shown=_shown(result.credential), document=result.credential, may_revoke=True,
                                errors=_schema_errors(error)), 422
     flash(_("Certificate %(number)s was revoked.", number=found.number), "info")
-    return redirect(url_for(".verify", number=found.number), 303)
+    return redirect(url_for(".verify", **found.url_kwargs), 303)
 
 
 def _wants_json() -> bool:
@@ -391,11 +403,11 @@ def _attendee_offer(event: Event, response: AttendeeResponse) -> dict | None:
     if offer is None or not offer.attendees_may_neutralise or response.total_kgco2e <= 0:
         return None
     done = citizens.neutralisation_of(session, "attendee_response", response.id)
-    number = session.get(Certificate, done.certificate_id).number if done and done.certificate_id else None
+    certificate = session.get(Certificate, done.certificate_id) if done and done.certificate_id else None
     grams = shares.grams_of(response.total_kgco2e)
     return {"offer": offer, "kg": response.total_kgco2e, "grams": grams,
             "amount": shares.amount_cny(offer.price_per_tonne_cny, grams), "free": offer.price_per_tonne_cny == 0,
-            "number": number, "holder_name": response.display_name or "",
+            "certificate": certificate, "holder_name": response.display_name or "",
             "form_token": _form_token(f"attendee:{response.id}"), "response_id": response.id}
 
 
@@ -431,7 +443,7 @@ def _neutralise_personal(neutralise, page, *, no_credits: str):
     except InsufficientCredits:
         session.rollback()
         return page(form, {"_schema": [no_credits]}, 409)
-    return redirect(url_for(".verify", number=session.get(Certificate, done.certificate_id).number), 303)
+    return redirect(url_for(".verify", **session.get(Certificate, done.certificate_id).url_kwargs), 303)
 
 
 @bp.post("/m/neutralise/<int:response_id>")
@@ -489,7 +501,7 @@ def citizen(token: str):
     kept = citizens.kept_footprint(session, token)
     done = citizens.neutralisation_of(session, "personal_footprint", kept.id)
     if done is not None and done.certificate_id:
-        return redirect(url_for(".verify", number=session.get(Certificate, done.certificate_id).number), 303)
+        return redirect(url_for(".verify", **session.get(Certificate, done.certificate_id).url_kwargs), 303)
     if request.method == "GET":
         return _citizen_page(kept, {}, {})
     _checked_post(f"citizen:{kept.public_token}")

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.browser
 
 
 def _issued(app):
-    """A meeting with one attendee's share and the organiser's certificate: (organiser, meeting, personal)."""
+    """A meeting with one attendee's share and the organiser's certificate: (organiser, meeting number, personal
+    number, personal access key)."""
     with app.app_context():
         session = get_session()
         org = make_organisation(session, name_zh="绿色会展有限公司", name_en="Green Events Co., Ltd.")
@@ -43,7 +44,8 @@ def _issued(app):
         meeting = issuing.neutralise_meeting(session, signers=signers, organisation_id=org.id, event_id=event.id)
         from certificates.models import Certificate
 
-        return organiser, meeting.number, session.get(Certificate, personal.certificate_id).number
+        personal = session.get(Certificate, personal.certificate_id)
+        return organiser, meeting.number, personal.number, personal.access_key
 
 
 def _no_sideways_scroll(page, viewport) -> None:
@@ -52,7 +54,7 @@ def _no_sideways_scroll(page, viewport) -> None:
 
 @pytest.mark.parametrize("lang,state", [("zh_CN", "有效"), ("en", "Valid")])
 def test_the_verify_page_reads_well_on_a_phone_in_each_language(live_server, browser, shots, lang, state):
-    _organiser, number, personal = _issued(live_server)
+    _organiser, number, personal, key = _issued(live_server)
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
     context.add_cookies([{"name": "lang", "value": lang, "url": live_server.live_url}])
     page = context.new_page()
@@ -62,15 +64,19 @@ def test_the_verify_page_reads_well_on_a_phone_in_each_language(live_server, bro
     expect(page.locator("#cs-title")).to_have_text("零碳会议证书")
     _no_sideways_scroll(page, PHONE)
     page.screenshot(path=str(shots / f"verify-meeting-{lang}.png"), full_page=True)
-    page.goto(f"{live_server.live_url}/verify/{personal}")
+    page.goto(f"{live_server.live_url}/verify/{personal}")  # a stranger walking through the numbers
+    expect(page.locator("#not-found")).to_be_visible()
+    expect(page.locator("#cs-holder")).to_have_count(0)
+    page.goto(f"{live_server.live_url}/verify/{personal}?k={key}")  # the QR code's address
     expect(page.locator("#cs-holder")).to_have_text("欧阳明月")
+    expect(page.locator("#pdf-link")).to_have_attribute("href", f"/certificates/{personal}.pdf?k={key}")
     _no_sideways_scroll(page, PHONE)
     page.screenshot(path=str(shots / f"verify-personal-{lang}.png"), full_page=True)
     context.close()
 
 
 def test_the_certificate_page_is_laid_out_like_the_pdf_and_prints_on_a4(live_server, browser, shots):
-    organiser, number, _personal = _issued(live_server)
+    organiser, number, _personal, _key = _issued(live_server)
     context = browser.new_context(viewport=DESKTOP)
     page = sign_in(context, live_server.live_url, organiser.email, DEFAULT_PASSWORD)
     page.goto(f"{live_server.live_url}/certificates/{number}")

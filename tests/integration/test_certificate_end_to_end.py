@@ -1,6 +1,6 @@
 """Done when: a meeting certificate end to end over the app's routes: answers, two attendees neutralising their
 share, a snapshot, the organiser's backstop, the certificate; its PDF's text and QR code; the verify page; a
-personal certificate's inclusion proof checked against the meeting's root."""
+personal certificate's inclusion proof checked against the meeting's root, its page opened with its access key."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import subprocess
 from decimal import Decimal
 from html import unescape
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import zxingcpp
 from PIL import Image
@@ -60,7 +61,8 @@ def test_a_meeting_certificate_end_to_end_prints_its_serials_and_its_qr_code_lea
         done = phone.post(action, data={"form_token": form_token, "holder_name": name, "payment_method": "on_site",
                                         "payment_reference": f"R-{len(personal) + 1}"})
         assert done.status_code == 303
-        personal.append(done.headers["Location"].rsplit("/", 1)[1])
+        location = urlsplit(done.headers["Location"])
+        personal.append((location.path.rsplit("/", 1)[1], parse_qs(location.query)["k"][0]))
 
     assert login(client, organiser.email, DEFAULT_PASSWORD).status_code == 302
     csrf = csrf_token_from(client.get(f"/events/{event.id}/neutralise").get_data(as_text=True))
@@ -91,12 +93,25 @@ def test_a_meeting_certificate_end_to_end_prints_its_serials_and_its_qr_code_lea
     [code] = zxingcpp.read_barcodes(page)
     assert code.text == subject["verify_url"] and code.text.endswith(f"/verify/{number}")
 
+    # A personal certificate's QR code carries its key: the paper opens the page a stranger cannot.
+    personal_number, key = personal[0]
+    assert visitor.get(f"/certificates/{personal_number}.pdf").status_code == 404
+    personal_pdf = visitor.get(f"/certificates/{personal_number}.pdf", query_string={"k": key})
+    (OUTPUT / "end-to-end-personal.pdf").write_bytes(personal_pdf.data)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", "-singlefile",
+                    str(OUTPUT / "end-to-end-personal.pdf"), str(OUTPUT / "end-to-end-personal")], check=True,
+                   capture_output=True)
+    [code] = zxingcpp.read_barcodes(Image.open(OUTPUT / "end-to-end-personal.png"))
+    assert code.text.endswith(f"/verify/{personal_number}?k={key}")
+    scanned = urlsplit(code.text)
+    assert visitor.get(scanned.path, query_string=scanned.query).status_code == 200
+
     verify = visitor.get(f"/verify/{number}")
     html = unescape(verify.get_data(as_text=True))
     assert verify.status_code == 200 and 'class="verify-status state-valid"' in html and "签名有效" in html
 
     root = bytes.fromhex(subject["parts"]["allocations_root"])
-    for index, personal_number in enumerate(personal):
+    for index, (personal_number, key) in enumerate(personal):
         stored = session.exec(select(Certificate).where(Certificate.number == personal_number)).one()
         proof = json.loads(stored.credential)["credentialSubject"]["allocation_proof"]
         leaf = merkle.leaf_hash(proof["leaf"].encode())
@@ -104,8 +119,10 @@ def test_a_meeting_certificate_end_to_end_prints_its_serials_and_its_qr_code_lea
                                        [bytes.fromhex(h) for h in proof["audit_path"]], bytes.fromhex(proof["root"]))
         # The same leaf in the meeting's root: through the pool's tree, and as the verify page checks it.
         assert proof["index"] == index
-        shown = unescape(visitor.get(f"/verify/{personal_number}").get_data(as_text=True))
+        assert visitor.get(f"/verify/{personal_number}").status_code == 404  # a stranger without the key
+        shown = unescape(visitor.get(f"/verify/{personal_number}", query_string={"k": key}).get_data(as_text=True))
         assert f'href="/verify/{number}"' in shown and 'class="tag bad"' not in shown
+        assert personal_number not in html  # the meeting's public page lists no attendee's certificate
     from certificates import shares
     from certificates.models import PoolKind
 

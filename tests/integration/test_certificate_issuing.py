@@ -227,3 +227,26 @@ def test_a_withheld_claim_carries_its_reasons_in_both_languages_in_the_signed_cr
     waste = next(r for r in subject["missing"] if r.get("item") == "waste")
     assert waste["code"] == "claim.input_missing"
     assert "废弃物" in waste["zh"] and "Waste" in waste["en"]
+
+
+def test_each_personal_certificate_gets_its_own_access_key_signed_into_its_verify_url_and_a_meeting_none(
+        app, session, meeting, signers):
+    organisation, event, _account = meeting
+    with app.app_context():
+        people = [issuing.neutralise_attendee(session, signers=signers, response_id=answer(
+            session, event, origin=origin, travel_mode="high_speed_rail").id, holder_name=name)
+                  for origin, name in (("上海", "张三"), ("成都", "李四"))]
+        event_footprint.take_snapshot(session=session, organisation_id=organisation.id, event_id=event.id)
+        meeting_certificate = issuing.neutralise_meeting(session, signers=signers, organisation_id=organisation.id,
+                                                         event_id=event.id)
+    personal = [session.get(Certificate, p.certificate_id) for p in people]
+    keys = [c.access_key for c in personal]
+    assert all(key and len(key) == 43 for key in keys) and keys[0] != keys[1]
+    for certificate in personal:
+        document = credential(certificate)
+        assert document["credentialSubject"]["verify_url"] == \
+            f"{BASE}/verify/{certificate.number}?k={certificate.access_key}"
+        verify(document, public_key=public_key_of_did(document["issuer"]["id"]))  # the key is under the signature
+    assert meeting_certificate.access_key is None
+    assert credential(meeting_certificate)["credentialSubject"]["verify_url"] == \
+        f"{BASE}/verify/{meeting_certificate.number}"

@@ -1,5 +1,6 @@
 """Certificate pages through the test client: the organiser's neutralisation, attendees and citizens neutralising
-their own footprint without a session, the public verification page and its states, the issuer's key, the API."""
+their own footprint without a session, the public verification page and its states, personal certificates opened
+only with their access key, the issuer's key, the API."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import json
 import re
 from decimal import Decimal
 from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
 from sqlmodel import select
 
+from accounts import service as accounts
 from accounts.models import Role
 from certificates import issuing, shares
 from certificates.models import (
@@ -74,6 +77,12 @@ def _issue(client, event_id: int):
     page = client.get(f"/events/{event_id}/neutralise")
     return client.post(f"/events/{event_id}/neutralise/issue",
                        data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
+
+
+def _number_and_key(location: str) -> tuple[str, str | None]:
+    """The certificate number and access key of a verify URL (`/verify/PCN-2026-000001?k=...`)."""
+    parts = urlsplit(location)
+    return parts.path.rsplit("/", 1)[1], (parse_qs(parts.query).get("k") or [None])[0]
 
 
 def _meeting_certificate(app, session, world) -> Certificate:
@@ -218,6 +227,8 @@ def test_an_attendee_without_cookies_neutralises_once_and_gets_a_personal_certif
     done = bare.post(action, data={"form_token": token, "holder_name": "王小明", "payment_method": "on_site",
                                    "payment_reference": "R-2026-17"})
     assert done.status_code == 303 and "/verify/PCN-" in done.headers["Location"]
+    number, key = _number_and_key(done.headers["Location"])
+    assert key and len(key) >= 43  # the personal certificate's address carries its access key
     twice = bare.post(action, data={"form_token": token, "holder_name": "另一个名字", "payment_method": "on_site",
                                     "payment_reference": "R-2026-18"})
     assert twice.headers["Location"] == done.headers["Location"]  # charged once: the same certificate
@@ -226,7 +237,8 @@ def test_an_attendee_without_cookies_neutralises_once_and_gets_a_personal_certif
         ("王小明", amount, "R-2026-17", grams)]
     verify = _text(bare.get(done.headers["Location"]))
     assert "有效" in verify and "王小明" in verify and "个人碳中和证书" in verify
-    assert "我的证书" in _text(phone.get(f"/m/{world['token']}/mine"))
+    mine = _text(phone.get(f"/m/{world['token']}/mine"))
+    assert "我的证书" in mine and f'id="my-certificate" href="/verify/{number}?k={key}"' in mine
 
 
 @pytest.mark.parametrize("change,status", [({"form_token": "forged"}, 422), ({}, 403)])
@@ -273,12 +285,14 @@ def test_a_citizen_keeps_a_recomputed_footprint_and_neutralises_it_free_from_the
     form_token = _FORM_TOKEN.search(page).group(1)
     done = browser.post(kept.headers["Location"], data={"form_token": form_token, "holder_name": "李雷"})
     assert done.status_code == 303 and "/verify/PCN-" in done.headers["Location"]
+    assert _number_and_key(done.headers["Location"])[1]
     again = browser.post(kept.headers["Location"], data={"form_token": form_token, "holder_name": "李雷"})
     assert again.headers["Location"] == done.headers["Location"]
     neutralisation = session.exec(select(PersonalNeutralisation)).one()
     assert (neutralisation.payment_method, neutralisation.amount_cny) == ("free", 0)
     assert neutralisation.grams == shares.grams_of(footprint.total_kgco2e)
     assert "李雷" in _text(browser.get(done.headers["Location"]))
+    assert browser.get(kept.headers["Location"]).headers["Location"] == done.headers["Location"]  # kept: the key too
 
 
 def test_a_citizen_post_without_the_signed_token_keeps_nothing(app, session, world):
@@ -374,17 +388,21 @@ def test_a_personal_certificates_share_is_checked_against_the_meeting_certificat
     action, token = _answer_and_read_offer(phone, world["token"])
     done = phone.post(action, data={"form_token": token, "holder_name": "王小明", "payment_method": "on_site",
                                     "payment_reference": "R-1"})
-    number = done.headers["Location"].rsplit("/", 1)[1]
-    before = _text(phone.get(f"/verify/{number}"))
+    number, key = _number_and_key(done.headers["Location"])
+    before = _text(phone.get(f"/verify/{number}?k={key}"))
     assert 'id="allocation-own"' in before and "会议证书尚未签发" in before
     meeting = _meeting_certificate(app, session, world)
     phone.set_cookie("lang", "en")
-    after = _text(phone.get(f"/verify/{number}"))
+    after = _text(phone.get(f"/verify/{number}?k={key}"))
     assert "In the meeting’s root" in after and f'href="/verify/{meeting.number}"' in after
     assert 'class="tag bad"' not in after
+    # The meeting's own page is public and names none of its attendees' certificates.
+    meeting_page = _text(app.test_client().get(f"/verify/{meeting.number}"))
+    assert number not in meeting_page and key not in meeting_page and "王小明" not in meeting_page
 
 
-@pytest.mark.parametrize("lang,words", [("zh_CN", "没有编号为"), ("en", "No certificate has the number")])
+@pytest.mark.parametrize("lang,words", [("zh_CN", "无法显示编号为"),
+                                        ("en", "No certificate can be shown for the number")])
 def test_an_unknown_number_is_a_clear_404_in_the_pages_language(client, lang, words):
     client.set_cookie("lang", lang)
     for path in ("/verify/ZCM-2026-999999", "/verify/not-a-number", "/certificates/ZCM-2026-999999.pdf"):
@@ -431,10 +449,12 @@ def test_the_organiser_downloads_all_personal_certificates_as_one_zip_through_th
         action, token = _answer_and_read_offer(phone, world["token"])
         done = phone.post(action, data={"form_token": token, "holder_name": name, "payment_method": "on_site",
                                         "payment_reference": f"R-{name}"})
-        numbers.append(done.headers["Location"].rsplit("/", 1)[1])
+        numbers.append(_number_and_key(done.headers["Location"]))
     client = app.test_client()
     _sign_in(client, world["organiser"])
     page = client.get(f"/events/{world['event'].id}/neutralise")
+    for number, key in numbers:  # the organiser's list links each personal certificate with its key
+        assert f'href="/verify/{number}?k={key}">{number}</a>' in _text(page)
     started = client.post(f"/events/{world['event'].id}/neutralise/batch",
                           data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
     assert started.status_code == 303 and "job=" in started.headers["Location"]
@@ -442,5 +462,156 @@ def test_the_organiser_downloads_all_personal_certificates_as_one_zip_through_th
     assert 'class="job-progress"' in shown and 'data-state="done"' in shown
     download = re.search(r'class="job-download" href="([^"]+)"', shown).group(1)
     archive = zipfile.ZipFile(io.BytesIO(client.get(download).data))
-    assert sorted(archive.namelist()) == sorted(f"{n}.pdf" for n in numbers)
+    assert sorted(archive.namelist()) == sorted(f"{n}.pdf" for n, _key in numbers)
     assert all(archive.read(name).startswith(b"%PDF") for name in archive.namelist())
+    number, key = numbers[0]  # its QR code leads to the certificate's page with its key
+    assert _qr_text(archive.read(f"{number}.pdf")) == f"http://localhost/verify/{number}?k={key}"
+
+
+# ---- personal certificates: opened with their access key ----------------------------------------------------------
+
+
+def _qr_text(pdf: bytes) -> str:
+    """The text of the one QR code on a PDF's first page."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    import zxingcpp
+
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", "-singlefile", "-",
+                        str(Path(folder) / "page")], input=pdf, capture_output=True, check=True)
+        [code] = zxingcpp.read_barcodes(Image.open(Path(folder) / "page.png"))
+    return code.text
+
+
+def _personal_certificate(app, world, name: str = "王小明") -> tuple[str, str]:
+    """An attendee neutralises from their phone: (the personal certificate's number, its access key)."""
+    phone = app.test_client()
+    action, token = _answer_and_read_offer(phone, world["token"])
+    done = phone.post(action, data={"form_token": token, "holder_name": name, "payment_method": "on_site",
+                                    "payment_reference": "R-1"})
+    assert done.status_code == 303
+    return _number_and_key(done.headers["Location"])
+
+
+PUBLIC_PATHS = ("/verify/{}", "/certificates/{}.pdf", "/certificates/{}/annex.pdf", "/certificates/{}.json")
+
+
+def test_a_personal_certificate_opens_with_its_key_and_is_as_missing_as_an_unknown_number_without_it(
+        app, session, world):
+    number, key = _personal_certificate(app, world)
+    certificate = session.exec(select(Certificate).where(Certificate.number == number)).one()
+    assert certificate.access_key == key
+    unissued = re.sub(r"\d{6}$", "999999", number)
+    visitor = app.test_client(use_cookies=False)
+    for path in PUBLIC_PATHS:
+        opened = visitor.get(path.format(number), query_string={"k": key})
+        assert opened.status_code == 200, path
+        for query in ({}, {"k": ""}, {"k": key[:-1] + ("A" if key[-1] != "A" else "B")}, {"k": "短"},
+                      {"K": key}):
+            refused = visitor.get(path.format(number), query_string=query)
+            unknown = visitor.get(path.format(unissued), query_string=query)
+            assert refused.status_code == unknown.status_code == 404, (path, query)
+            # The same page as for a number never issued, but for the number itself: nothing says it exists.
+            assert refused.get_data(as_text=True).replace(number, "N") == \
+                unknown.get_data(as_text=True).replace(unissued, "N"), (path, query)
+            assert "王小明" not in _text(refused)
+    page = _text(visitor.get(f"/verify/{number}", query_string={"k": key}))
+    assert "王小明" in page and 'id="private-link"' in page and "仅凭编号无法查看" in page
+    for link in (f"/certificates/{number}.pdf?k={key}", f"/certificates/{number}/annex.pdf?k={key}",
+                 f"/certificates/{number}.json?k={key}"):
+        assert f'href="{link}"' in page, link
+    assert visitor.get(f"/certificates/{number}.json", query_string={"k": key}).get_data(
+        as_text=True) == certificate.credential
+    pdf = visitor.get(f"/certificates/{number}.pdf", query_string={"k": key})
+    assert pdf.headers["Cache-Control"].startswith("private")
+
+
+def test_the_signed_credential_and_the_pdfs_qr_code_carry_the_personal_certificates_key(app, session, world):
+    number, key = _personal_certificate(app, world)
+    other_number, other_key = _personal_certificate(app, world, name="李四")
+    assert other_key != key
+    certificate = session.exec(select(Certificate).where(Certificate.number == number)).one()
+    subject = json.loads(certificate.credential)["credentialSubject"]
+    assert subject["verify_url"] == f"http://localhost/verify/{number}?k={key}"
+    pdf = app.test_client().get(f"/certificates/{number}.pdf", query_string={"k": key})
+    assert _qr_text(pdf.data) == subject["verify_url"]
+    # The QR code's address opens the page: what a phone scanning the paper gets.
+    assert app.test_client().get(urlsplit(_qr_text(pdf.data)).path, query_string={"k": key}).status_code == 200
+    assert app.test_client().get(f"/verify/{number}", query_string={"k": other_key}).status_code == 404
+
+
+def test_a_meeting_certificate_stays_public_by_number_without_a_key(app, session, world):
+    certificate = _meeting_certificate(app, session, world)
+    assert certificate.access_key is None
+    assert json.loads(certificate.credential)["credentialSubject"]["verify_url"] == \
+        f"http://localhost/verify/{certificate.number}"
+    visitor = app.test_client(use_cookies=False)
+    for path in PUBLIC_PATHS:
+        assert visitor.get(path.format(certificate.number)).status_code == 200, path
+    assert visitor.get(f"/api/v1/certificates/{certificate.number}").status_code == 200
+    page = _text(visitor.get(f"/verify/{certificate.number}"))
+    assert "?k=" not in page and 'id="private-link"' not in page
+    assert f'href="/certificates/{certificate.number}.pdf"' in page
+    assert visitor.get(f"/certificates/{certificate.number}.pdf").headers["Cache-Control"].startswith("public")
+
+
+def test_a_personal_certificate_issued_before_keys_existed_stays_public_by_number(app, session, world):
+    number, _key = _personal_certificate(app, world)
+    certificate = session.exec(select(Certificate).where(Certificate.number == number)).one()
+    certificate.access_key = None  # as the rows the migration found
+    session.add(certificate)
+    session.commit()
+    visitor = app.test_client(use_cookies=False)
+    for path in PUBLIC_PATHS:
+        assert visitor.get(path.format(number)).status_code == 200, path
+    assert visitor.get(f"/api/v1/certificates/{number}").status_code == 200
+
+
+def test_the_api_reads_a_personal_certificate_with_its_key_or_an_api_key_of_its_organisation(app, session, world):
+    number, key = _personal_certificate(app, world)
+    _own, own_secret = accounts.create_api_key(session=session, organisation_id=world["org"].id, name="erp")
+    _other, other_secret = accounts.create_api_key(session=session, organisation_id=world["other"].id, name="bi")
+    api = app.test_client(use_cookies=False)
+    path = f"/api/v1/certificates/{number}"
+    unknown = api.get(re.sub(r"\d{6}$", "999999", path))
+    assert unknown.status_code == 404
+    for query, headers in (({}, {}), ({"k": "wrong"}, {}), ({}, {"Authorization": f"Bearer {other_secret}"})):
+        refused = api.get(path, query_string=query, headers=headers)
+        assert refused.status_code == 404, (query, headers)
+        assert refused.get_json()["error"] == {**unknown.get_json()["error"],
+                                               "message": f"no certificate {number}"}
+    for query, headers in (({"k": key}, {}), ({}, {"Authorization": f"Bearer {own_secret}"})):
+        opened = api.get(path, query_string=query, headers=headers)
+        assert opened.status_code == 200, (query, headers)
+        assert opened.get_json()["credential"]["credentialSubject"]["holder_name"] == "王小明"
+    # A key that is not one is refused as such, whichever certificate is asked for.
+    for asked in (path, unknown.request.path):
+        assert api.get(asked, headers={"Authorization": "Bearer tzk_nonsense"}).status_code == 401
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    parameters = spec["paths"]["/api/v1/certificates/{number}"]["get"]["parameters"]
+    assert any(p["name"] == "k" and p["in"] == "query" for p in parameters)
+
+
+def test_the_organisers_certificate_page_opens_its_personal_certificates_without_a_key_and_links_with_it(
+        app, client, session, world):
+    number, key = _personal_certificate(app, world)
+    _sign_in(client, world["organiser"])
+    page = _text(client.get(f"/certificates/{number}"))
+    assert "王小明" in page
+    for link in (f"/certificates/{number}.pdf?k={key}", f"/certificates/{number}/annex.pdf?k={key}",
+                 f"/verify/{number}?k={key}"):
+        assert f'href="{link}"' in page, link
+    assert client.get(f"/verify/{number}").status_code == 404  # the public page asks the organiser for the key too
+    other = app.test_client()
+    _sign_in(other, world["other_organiser"])
+    assert other.get(f"/certificates/{number}").status_code == 404
+
+
+def test_the_operators_cli_verifies_a_personal_certificate_by_number_without_its_key(app, session, world):
+    number, _key = _personal_certificate(app, world)
+    result = app.test_cli_runner().invoke(args=["certificates", "verify", number])
+    assert result.exit_code == 0, result.output
+    assert f"certificate: {number}" in result.output and "signature: valid" in result.output

@@ -184,3 +184,30 @@ def test_the_dashboard_adds_up_months_and_lists_kept_footprints_with_their_certi
     assert "深圳市低碳公共出行碳普惠方法学" in html and "<svg" in html
     assert html.count(f"/calculator/neutralise/{kept.public_token}") == 1
     assert html.count("/calculator/neutralise/") == 1
+
+
+def test_the_dashboard_links_a_neutralised_footprints_personal_certificate_with_its_access_key(app, client, session,
+                                                                                               citizen):
+    from certificates import issuing
+    from certificates.models import Certificate
+    from ledger.accounts import pool_account
+    from ledger.issuance import issue
+    from tests.ledger_factories import make_credit_project
+
+    issue(session, project_id=make_credit_project(session).id, account_id=pool_account(session).id, vintage=2022,
+          serial_start=70_001, serial_end=70_010, serial_text="CCER-POOL-2022-70001")
+    footprint = footprint_service.compute_footprint("personal", PersonalFootprintRequestSchema().load(
+        {"legs": [{"mode": "car", "distance_km": "100"}], "food": [], "meals": {}, "options": {}}))
+    kept = kept_footprints.keep_footprint(session=session, footprint=footprint, request_data={},
+                                          owner_user_id=citizen.id)
+    with app.test_request_context("/"):
+        done = issuing.neutralise_citizen(session, signers=issuing.signers_for(app.extensions["settings"],
+                                                                               "http://localhost"),
+                                          footprint_token=kept.public_token, holder_name="小林",
+                                          price_per_tonne_cny=Decimal(0))
+    certificate = session.get(Certificate, done.certificate_id)
+    assert certificate.access_key
+    html = _text(client.get("/citizen"))
+    assert f'href="/verify/{certificate.number}?k={certificate.access_key}">{certificate.number}</a>' in html
+    assert client.get(f"/verify/{certificate.number}?k={certificate.access_key}").status_code == 200
+    assert client.get(f"/verify/{certificate.number}").status_code == 404
