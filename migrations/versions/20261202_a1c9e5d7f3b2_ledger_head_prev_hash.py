@@ -1,7 +1,7 @@
 """ledger: the head keeps the hash it had before the last append (one-statement appends on PostgreSQL)
 
 Revision ID: a1c9e5d7f3b2
-Revises: 6674e0b516e1
+Revises: c5f6d22110d9
 Create Date: 2026-12-02 05:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'a1c9e5d7f3b2'
-down_revision: str | None = '6674e0b516e1'
+down_revision: str | None = 'c5f6d22110d9'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
