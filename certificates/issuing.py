@@ -405,9 +405,13 @@ def _holder_name(name: str) -> str:
 def neutralise_share(session: Session, *, signers: Signers, pool_kind: PoolKind, pool_id: int, account_id: int,
                      footprint_kind: str, footprint_id: int, kgco2e: Decimal, holder_name: str,
                      price_per_tonne_cny: Decimal, payment_method: str, payment_reference: str,
-                     organisation: Organisation | None, subject: dict,
+                     organisation: Organisation | None, subject: dict, pool_beneficiary: str,
                      lock: Callable[[Session], None]) -> PersonalNeutralisation:
-    """Allocate, charge once and certify one person's footprint; the same footprint twice returns the first."""
+    """Allocate, charge once and certify one person's footprint; the same footprint twice returns the first.
+
+    The tonnes a pool retires are shared by many people: the public ledger names the pool (`pool_beneficiary`),
+    never the person whose share happened to need a new tonne; the person's name is on their certificate only.
+    """
     holder_name = _holder_name(holder_name)
     if kgco2e <= 0:
         raise ValidationError("there is nothing to neutralise: the footprint is 0 kg",
@@ -425,7 +429,7 @@ def neutralise_share(session: Session, *, signers: Signers, pool_kind: PoolKind,
         amount = shares.amount_cny(price_per_tonne_cny, grams)
         payment = provider(payment_method).confirm(amount_cny=amount, reference=payment_reference)
         taken = shares.allocate(session, pool_kind=pool_kind, pool_id=pool_id, account_id=account_id,
-                                grams=grams, beneficiary=holder_name,
+                                grams=grams, beneficiary=pool_beneficiary,
                                 reason=f"{pool_kind.value} {pool_id}: {footprint_kind} {footprint_id}")
         neutralisation = PersonalNeutralisation(
             pool_kind=pool_kind, pool_id=pool_id, footprint_kind=footprint_kind, footprint_id=footprint_id,
@@ -476,6 +480,10 @@ def neutralise_share(session: Session, *, signers: Signers, pool_kind: PoolKind,
     return run_ledger_transaction(session, work)
 
 
+# Who the citizens' shared tonnes are retired for, as the public ledger shows it.
+CITIZENS_BENEFICIARY = "碳中个人碳账户 / Tanzhong citizens' accounts"
+
+
 def neutralise_attendee(session: Session, *, signers: Signers, response_id: int, holder_name: str,
                         payment_method: str = "free", payment_reference: str = "") -> PersonalNeutralisation:
     """An attendee neutralises their own answer's footprint at the organiser's price."""
@@ -503,7 +511,7 @@ def neutralise_attendee(session: Session, *, signers: Signers, response_id: int,
                             kgco2e=response.total_kgco2e, holder_name=holder_name,
                             price_per_tonne_cny=offer.price_per_tonne_cny, payment_method=payment_method,
                             payment_reference=payment_reference, organisation=organisation, subject=subject,
-                            lock=lock)
+                            pool_beneficiary=f"{event.name_zh} 参会者 / attendees of {event.name_en}", lock=lock)
 
 
 def neutralise_citizen(session: Session, *, signers: Signers, footprint_token: str, holder_name: str,
@@ -525,7 +533,8 @@ def neutralise_citizen(session: Session, *, signers: Signers, footprint_token: s
                             footprint_kind="personal_footprint", footprint_id=footprint.id,
                             kgco2e=footprint.total_kgco2e, holder_name=holder_name,
                             price_per_tonne_cny=price_per_tonne_cny, payment_method=payment_method,
-                            payment_reference=payment_reference, organisation=None, subject=subject, lock=lock)
+                            payment_reference=payment_reference, organisation=None, subject=subject,
+                            pool_beneficiary=CITIZENS_BENEFICIARY, lock=lock)
 
 
 

@@ -76,6 +76,10 @@ def test_two_attendees_then_the_organiser_give_one_meeting_certificate_covering_
         assert (one.payment_method, one.amount_cny, two.payment_reference) == ("free", 0, "R-0001")
         attendee_tonnes = shares.pool_tonnes(session, PoolKind.event_attendees, event.id)
         assert attendee_tonnes == -(-(one.grams + two.grams) // GRAMS_PER_TONNE)
+        # The shared tonnes are retired for the meeting's attendees: the public ledger names no attendee.
+        pool_retirements = session.exec(select(Retirement).where(Retirement.subject_kind == "event_attendees")).all()
+        assert pool_retirements and {r.beneficiary for r in pool_retirements} == {
+            f"{event.name_zh} 参会者 / attendees of {event.name_en}"}
         event_footprint.take_snapshot(session=session, organisation_id=organisation.id, event_id=event.id)
         certificate = issuing.neutralise_meeting(session, signers=signers, organisation_id=organisation.id,
                                                  event_id=event.id)
