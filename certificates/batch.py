@@ -7,6 +7,8 @@ come back, so the archive and the progress are the same as with one process.
 
 from __future__ import annotations
 
+import base64
+import functools
 import multiprocessing
 import os
 import re
@@ -39,24 +41,28 @@ def verify_url_from_base(base_url: str) -> Callable[[Mapping[str, Any]], str]:
     return lambda credential: qr_url(credential, base_url, number=credential["credentialSubject"]["number"])
 
 
-def _render_item(item: tuple[int, str, Mapping[str, Any], str]) -> bytes:
+def _render_item(item: tuple[int, str, Mapping[str, Any], str], logo: bytes | None = None,
+                 logo_type: str | None = None) -> bytes:
     """One certificate's PDF; a failure names the certificate (as a plain ValueError, which crosses processes)."""
     index, number, credential, verify_url = item
     try:
-        return render_pdf(credential, verify_url=verify_url)
+        return render_pdf(credential, verify_url=verify_url, logo=logo, logo_type=logo_type)
     except ValueError as error:
         raise ValueError(f"certificate {number} (item {index + 1}): {error}") from None
 
 
-def _rendered(items: list[tuple[int, str, Mapping[str, Any], str]], processes: int) -> Iterator[bytes]:
-    """The PDFs in the order of `items`, rendered here or by a pool of `processes`."""
+def _rendered(items: list[tuple[int, str, Mapping[str, Any], str]], processes: int, *,
+              logo: bytes | None = None, logo_type: str | None = None) -> Iterator[bytes]:
+    """The PDFs in the order of `items` (each with the organisation's logo, if given), rendered here or by a
+    pool of `processes`."""
+    render = functools.partial(_render_item, logo=logo, logo_type=logo_type)
     if processes <= 1 or len(items) < POOL_FROM:
-        yield from map(_render_item, items)
+        yield from map(render, items)
         return
     # spawn, not fork: the job may run in a threaded consumer, and Typst keeps threads of its own.
     with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn")) as pool:
         try:
-            yield from pool.map(_render_item, items, chunksize=CHUNK)
+            yield from pool.map(render, items, chunksize=CHUNK)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -64,10 +70,11 @@ def _rendered(items: list[tuple[int, str, Mapping[str, Any], str]], processes: i
 
 def build_certificates_zip(job, credentials: list[Mapping[str, Any]],
                            verify_url_of: Callable[[Mapping[str, Any]], str] | str, *,
-                           processes: int | None = None) -> str:
+                           processes: int | None = None, logo: bytes | None = None,
+                           logo_type: str | None = None) -> str:
     """Render each credential into instance/jobs/<token>.zip as <number>.pdf, reporting progress to `job`
-    (a tasks.RunningJob); returns the file's path. A credential that cannot be rendered fails the whole job,
-    naming it, and leaves no half-written file behind."""
+    (a tasks.RunningJob); returns the file's path. The PDFs carry `logo` as the single certificate's does. A
+    credential that cannot be rendered fails the whole job, naming it, and leaves no half-written file behind."""
     url_of = verify_url_from_base(verify_url_of) if isinstance(verify_url_of, str) else verify_url_of
     path = job.result_file(".zip")
     partial = path.with_suffix(".zip.partial")
@@ -90,7 +97,9 @@ def build_certificates_zip(job, credentials: list[Mapping[str, Any]],
     try:
         # PDFs are already compressed: storing them is as small and much faster than deflating them again.
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
-            for index, pdf in enumerate(_rendered(items, render_processes() if processes is None else processes)):
+            rendered = _rendered(items, render_processes() if processes is None else processes, logo=logo,
+                                 logo_type=logo_type)
+            for index, pdf in enumerate(rendered):
                 archive.writestr(f"{names[index]}.pdf", pdf)
                 job.progress(index + 1, total)
         os.replace(partial, path)
@@ -99,6 +108,9 @@ def build_certificates_zip(job, credentials: list[Mapping[str, Any]],
     return str(path)
 
 
-def run_certificates_zip(job, *, credentials: list[dict], verify_base_url: str) -> None:
-    """The queue's entry point for the `certificates_zip` job kind (plain parameters only)."""
-    build_certificates_zip(job, credentials, verify_base_url)
+def run_certificates_zip(job, *, credentials: list[dict], verify_base_url: str, logo_base64: str | None = None,
+                         logo_type: str | None = None) -> None:
+    """The queue's entry point for the `certificates_zip` job kind (plain parameters only: the organisation's
+    logo travels as base64 text)."""
+    logo = base64.b64decode(logo_base64) if logo_base64 else None
+    build_certificates_zip(job, credentials, verify_base_url, logo=logo, logo_type=logo_type if logo else None)

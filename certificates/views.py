@@ -281,8 +281,11 @@ def start_batch(event_id: int):
     if not credentials:
         flash(_("This meeting has no personal certificates yet."), "info")
         return redirect(url_for(".meeting", event_id=event_id) + "#certificates", 303)
+    logo = logos.logo_of(session, g.organisation.id)  # printed on every PDF, as on the single certificate
     job = tasks.enqueue("certificates_zip", g.organisation.id, session=session, credentials=credentials,
-                        verify_base_url=public_base_url())
+                        verify_base_url=public_base_url(),
+                        logo_base64=base64.b64encode(logo.data).decode() if logo else None,
+                        logo_type=logo.content_type if logo else None)
     return redirect(url_for(".meeting", event_id=event_id, job=job.id) + "#certificates", 303)
 
 

@@ -208,3 +208,36 @@ def test_a_job_enqueued_while_no_consumer_runs_is_done_by_a_consumer_started_lat
     assert (progress["done"], progress["total"]) == (4, 4)
     with zipfile.ZipFile(tmp_path / "jobs" / f"{job.id}.zip") as archive:
         assert len(archive.namelist()) == 4
+
+
+def _png_logo() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (240, 90), (29, 79, 54)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _images_in(pdf: bytes, folder: Path) -> int:
+    path = folder / "certificate.pdf"
+    path.write_bytes(pdf)
+    listed = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, check=True).stdout
+    return len(listed.decode().splitlines()) - 2  # two header lines
+
+
+def test_a_zip_job_prints_the_organisations_logo_on_every_certificate_as_the_single_pdf_does(app, session,
+                                                                                             tmp_path):
+    import base64
+
+    organisation = make_organisation(session)
+    plain = tasks.enqueue("certificates_zip", organisation.id, session=session,
+                          credentials=personal_credentials(2), verify_base_url=BASE)
+    with_logo = tasks.enqueue("certificates_zip", organisation.id, session=session,
+                              credentials=personal_credentials(2), verify_base_url=BASE,
+                              logo_base64=base64.b64encode(_png_logo()).decode(), logo_type="image/png")
+    assert plain.state == with_logo.state == JobState.done
+    instance = Path(app.instance_path)
+    without = zipfile.ZipFile(instance / plain.result_path)
+    logoed = zipfile.ZipFile(instance / with_logo.result_path)
+    for name in ("PCN-2026-000001.pdf", "PCN-2026-000002.pdf"):
+        assert _images_in(logoed.read(name), tmp_path) == _images_in(without.read(name), tmp_path) + 1
