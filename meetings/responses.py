@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 import secrets
@@ -198,8 +199,45 @@ def footprint_parts(footprint: Footprint) -> dict[str, Decimal]:
     return {part: dsum(values) for part, values in parts.items()}
 
 
+# Computed answers kept per process, by what they depend on: a meeting's attendees answer alike (the same cities,
+# modes, nights and meals), and validating and calculating the same answers again gives the same result.
+ANSWER_CACHE_SIZE = 4096
+_answer_cache: dict[tuple, tuple[dict, Place, Footprint]] = {}
+
+
+def _frozen(value):
+    """`value` as a hashable key part (dicts as sorted items), or TypeError for what cannot be one."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    hash(value)
+    return type(value).__name__, value
+
+
 def compute_answers(raw: Mapping, event: Event | AnswerTarget, factor_set: FactorSet | None = None):
-    """(answers as stored, the origin place, the footprint): everything but the write."""
+    """(answers as stored, the origin place, the footprint): everything but the write.
+
+    A pure function of the raw answers, the meeting's place and the factor set, so its results are kept (up to
+    ANSWER_CACHE_SIZE per process); refusals are never kept. Each caller gets its own answers dict.
+    """
+    factor_set = factor_set or default_factor_set()
+    try:
+        key = (_frozen(raw), event.city_code, factor_set.content_hash)
+    except TypeError:
+        key = None
+    computed = _answer_cache.get(key) if key is not None else None
+    if computed is None:
+        computed = _compute_answers(raw, event, factor_set)
+        if key is not None:
+            if len(_answer_cache) >= ANSWER_CACHE_SIZE:
+                _answer_cache.clear()  # a new meeting's answers replace an old one's: simpler than LRU, as good
+            _answer_cache[key] = computed
+    answers, origin, footprint = computed
+    return copy.deepcopy(answers), origin, footprint
+
+
+def _compute_answers(raw: Mapping, event: Event | AnswerTarget, factor_set: FactorSet):
     answers = validate_answers(raw)
     origin = resolve_origin(answers["origin"])
     answers["origin"] = origin.label  # stored resolvable, so that the form shows it again and it still works
