@@ -6,6 +6,7 @@ import base64
 import binascii
 import os
 import secrets
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -36,16 +37,25 @@ def _bool(value: str | None, default: bool) -> bool:
 
 
 def read_or_create_key_file(path: Path, new_key: Callable[[], str]) -> str:
-    """The text of the key file `path`, first created holding `new_key()` (its folder too) when it is absent."""
+    """The text of the key file `path`, first created holding `new_key()` (its folder too) when it is absent.
+
+    Several processes may start at once (gunicorn's workers): the key is written whole to a private temporary file
+    and linked into place, so a reader never sees an empty or half-written key file, and the first link wins.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        # Created with mode 0600 in one call: no moment in which another user could read the key.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(descriptor, "w") as file:
-            file.write(new_key())
+    if not path.exists():
+        # mode 0600 from the first moment: no instant in which another user could read the key.
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(new_key())
+                file.flush()
+                os.fsync(file.fileno())
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process linked its key first: that one is the key
+        finally:
+            os.unlink(temporary)
     return path.read_text()
 
 

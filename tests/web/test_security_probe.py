@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -262,6 +263,39 @@ def test_the_secret_file_the_database_and_the_rate_limit_counters_are_private(tm
     files = {path.name: stat.S_IMODE(path.stat().st_mode) for path in instance.iterdir()}
     assert {"secret_key", "tanzhong.sqlite3", "ratelimits.sqlite3"} <= set(files)
     assert all(mode == 0o600 for mode in files.values()), files
+
+
+def _read_key_after(barrier, path, results) -> None:
+    import time
+
+    from settings import read_or_create_key_file
+
+    barrier.wait()
+
+    def slow_key() -> str:
+        time.sleep(0.05)  # a slow writer: a reader must still never see the file half-made
+        return f"key-of-{os.getpid()}"
+
+    results.put(read_or_create_key_file(path, slow_key))
+
+
+def test_workers_starting_at_once_all_read_one_whole_key(tmp_path):
+    # gunicorn's workers create the app at the same moment on a fresh machine: each must sign with the same key,
+    # or a form signed by one worker is refused by the other.
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(12), context.Queue()
+    path = tmp_path / "instance" / "secret_key"
+    workers = [context.Process(target=_read_key_after, args=(barrier, path, results)) for _ in range(12)]
+    for worker in workers:
+        worker.start()
+    keys = [results.get(timeout=30) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    assert len(set(keys)) == 1 and keys[0].startswith("key-of-"), keys
+    assert path.read_text() == keys[0]
+    assert [p.name for p in path.parent.iterdir()] == ["secret_key"]  # no temporary file left behind
 
 
 # ---- the public event-footprint API bounds its cost ----------------------------------------------------------------
