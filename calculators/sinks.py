@@ -34,6 +34,9 @@ T_PLACES = 6  # tonnes to the gram
 BAND_NATIONAL = Decimal("3.3")
 BAND_LOW = Decimal("0.7")
 BAND_HIGH = Decimal("17.2")
+# A project's rate beside the national one: a CCER afforestation project in 遂川, Jiangxi, 1.4万亩 (≈ 933 ha) and
+# 8,000 t a year over a 20-year period, ≈ 8.6 t CO2/ha/yr (as reported; shown for comparison, not a bound).
+BAND_PROJECT = Decimal("8.6")
 
 # The service's own suggestion of a province's main FAO ecological zone, read from the zone map by eye: not a
 # source. No citable province-to-zone table was found, so the zone is an input and this only fills its default.
@@ -146,6 +149,19 @@ class Valuation:
     value_cny: Decimal
 
 
+@dataclass(frozen=True)
+class SanityBand:
+    """The rates an estimate's mean is compared with, t CO2/ha/yr: outside low–high it warns."""
+
+    low: Decimal = BAND_LOW
+    high: Decimal = BAND_HIGH
+    national: Decimal = BAND_NATIONAL
+    project: Decimal = BAND_PROJECT
+
+
+SANITY_BAND = SanityBand()
+
+
 @dataclass
 class SinkEstimate:
     plots: list[PlotEstimate]
@@ -164,6 +180,7 @@ class SinkEstimate:
     library_hash: str
     uncertainty_discount_pct: Decimal = Decimal(0)
     risk_buffer_pct: Decimal = Decimal(0)
+    band: SanityBand = SANITY_BAND
 
     @property
     def per_year_t(self) -> list[Decimal]:

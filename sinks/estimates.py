@@ -58,6 +58,8 @@ def to_dict(result: SinkEstimate) -> dict:
                    "parameters": [{"name": p.name, "value": str(p.value), "row_id": p.row_id,
                                    "source_ref": p.source_ref} for p in line.parameters]}
                   for plot in result.plots for line in plot.lines],
+        "sanity_band": {"low": str(result.band.low), "high": str(result.band.high),
+                        "national": str(result.band.national), "project": str(result.band.project)},
         "notes": [_message(n) for n in result.notes],
         "warnings": [_message(w) for w in result.warnings],
         "valuation": None if valuation is None else {

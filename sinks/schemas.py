@@ -151,6 +151,17 @@ class ValuationSchema(ma.Schema):
     value_cny = ma.fields.Decimal(as_string=True)
 
 
+class SanityBandSchema(ma.Schema):
+    """The rates the mean is compared with, t CO2/ha/yr."""
+
+    low = ma.fields.Decimal(as_string=True, metadata={"description": "below it the estimate warns"})
+    high = ma.fields.Decimal(as_string=True, metadata={"description": "above it the estimate warns"})
+    national = ma.fields.Decimal(as_string=True, metadata={
+        "description": "China's forest biomass sink 2009-2018 (Yang et al. 2022, Biogeosciences 19:2989)"})
+    project = ma.fields.Decimal(as_string=True, metadata={
+        "description": "a CCER afforestation project in Suichuan, Jiangxi (8,000 t a year on about 933 ha)"})
+
+
 class SinkEstimateSchema(ma.Schema):
     kind = ma.fields.String(metadata={"description": "always ex_ante_estimate: not a CCER quantity"})
     gross_t_co2 = ma.fields.Decimal(as_string=True)
@@ -163,6 +174,7 @@ class SinkEstimateSchema(ma.Schema):
     per_year_t_co2 = ma.fields.List(ma.fields.Decimal(as_string=True))
     cumulative_t_co2 = ma.fields.List(ma.fields.Decimal(as_string=True))
     lines = ma.fields.List(ma.fields.Nested(SinkLineSchema))
+    sanity_band = ma.fields.Nested(SanityBandSchema)
     notes = ma.fields.List(ma.fields.Nested(MessageSchema))
     warnings = ma.fields.List(ma.fields.Nested(MessageSchema))
     valuation = ma.fields.Nested(ValuationSchema, allow_none=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from app import create_app
@@ -38,10 +39,40 @@ def test_impossible_plots_are_422s_naming_the_field(client):
         assert field in error["fields"] and field in error["message"], error
 
 
+def test_a_planting_year_and_the_first_crediting_year_give_the_stand_age(client):
+    start = date.today().year
+    aged = {key: value for key, value in JIANGXI_FIR.items() if key != "stand_age"}
+    by_years = client.post("/api/v1/sinks/estimate", json={"plots": [{**aged, "planting_year": start - 10,
+                                                                       "start_year": start}]})
+    by_age = client.post("/api/v1/sinks/estimate", json={"plots": [{**aged, "stand_age": 10}]})
+    assert by_years.status_code == by_age.status_code == 200
+    assert by_years.get_json()["lines"] == by_age.get_json()["lines"]
+    assert [line["stand_age"] for line in by_years.get_json()["lines"]] == [11, 11, 12, 12]
+    cases = [({"planting_year": start + 1, "start_year": start}, "plots[0].planting_year"),
+             ({"planting_year": start - 10}, "plots[0].stand_age"), ({}, "plots[0].stand_age")]
+    for change, field in cases:
+        response = client.post("/api/v1/sinks/estimate", json={"plots": [{**aged, **change}]})
+        assert response.status_code == 422, change
+        assert field in response.get_json()["error"]["fields"], response.get_json()
+
+
 def test_a_band_warning_reaches_the_api(client):
     dry = {**JIANGXI_FIR, "species_group": "eucalyptus", "climate_zone": "subtropical_dry"}
     body = client.post("/api/v1/sinks/estimate", json={"plots": [dry]}).get_json()
     assert [w["code"] for w in body["warnings"]] == ["sink.above_band"]
+    # The band and the rates the mean is compared with (SINKS.md): national ≈ 3.3, the 遂川 project ≈ 8.6.
+    assert body["sanity_band"] == {"low": "0.7", "high": "17.2", "national": "3.3", "project": "8.6"}
+    assert Decimal(body["mean_t_co2_per_ha_yr"]) > Decimal(body["sanity_band"]["high"])
+
+
+def test_the_page_compares_the_rate_with_the_national_and_a_project_rate_in_each_language(client):
+    query = "&".join(f"{k}={v}" for k, v in JIANGXI_FIR.items())
+    client.set_cookie("lang", "zh_CN")
+    zh = client.get(f"/sinks?go=1&{query}").get_data(as_text=True)
+    assert "全国森林约 3.3；江西遂川一个 CCER 造林项目约 8.6" in zh
+    client.set_cookie("lang", "en")
+    en = client.get(f"/sinks?go=1&{query}").get_data(as_text=True)
+    assert "China's forests: about 3.3; a CCER afforestation project in Suichuan, Jiangxi: about 8.6" in en
 
 
 def test_the_estimator_page_shows_the_chart_and_rows_in_chinese(client):
