@@ -94,6 +94,8 @@ def test_a_citizen_opens_an_account_logs_days_and_reads_the_dashboard_on_a_phone
     # 300 + 60 + 116 + 20 + 200 + 160 + 10 + 150 + 250 = 1266 points
     expect(page.locator("#points-total")).to_have_text("1266")
     expect(page.locator("svg.points-chart")).to_be_visible()
+    # 2025-03-09: 12 km by bus × 26.9 g (Shenzhen 2021) = 322.8 g, shown on the day's row.
+    expect(page.locator("#recent-days tr", has_text="2025-03-09")).to_contain_text("约减排 322.8 克 CO2")
     _no_sideways_scroll(page)
     page.screenshot(path=str(shots / "2-dashboard.png"), full_page=True)
     page.fill("#d-day", "2025-05-03")

@@ -110,6 +110,12 @@ def test_days_earn_capped_points_and_an_impossible_day_is_refused_naming_the_fie
     # The day was replaced, not added to: no steps now, cycling capped at 160, 2 bus trips, Shenzhen grams.
     assert (day.walk_points, day.cycle_points, day.bus_points, day.points) == (0, 160, 20, 180)
     assert day.avoided_g_co2 == Decimal("26.9") * 10 + Decimal("46.7") * 20
+    # The day shows its own estimated avoided grams (Shenzhen 2021: bus 26.9, metro 46.7 g per passenger-km).
+    recent = _text(client.get("/citizen")).split('id="recent-days"')[1]
+    assert "≈ 1,203.0 g CO2 avoided" in recent
+    client.set_cookie("lang", "zh_CN")
+    assert "约减排 1,203.0 克 CO2" in _text(client.get("/citizen")).split('id="recent-days"')[1]
+    client.set_cookie("lang", "en")
     refused = save(client, day="2025-03-02", steps="250000")
     assert refused.status_code == 422
     html = _text(refused)
@@ -211,3 +217,27 @@ def test_the_dashboard_links_a_neutralised_footprints_personal_certificate_with_
     assert f'href="/verify/{certificate.number}?k={certificate.access_key}">{certificate.number}</a>' in html
     assert client.get(f"/verify/{certificate.number}?k={certificate.access_key}").status_code == 200
     assert client.get(f"/verify/{certificate.number}").status_code == 404
+
+
+def test_a_footprint_kept_from_the_calculator_while_signed_in_lands_on_the_citizens_dashboard(client, session,
+                                                                                               citizen, app):
+    from certificates.models import PersonalFootprint
+
+    query = {"go": "1", "trip-0-mode": "rail_high_speed", "trip-0-from": "北京", "trip-0-to": "上海",
+             "trip-0-trip": "return", "meals-vegetarian": "3"}
+    calculator = _text(client.get("/calculator", query_string=query))
+    token = re.search(r'name="form_token" value="([^"]+)"', calculator).group(1)
+    kept = client.post("/calculator/neutralise", data={**query, "form_token": token})
+    assert kept.status_code == 303
+    footprint = session.exec(select(PersonalFootprint)).one()
+    assert footprint.owner_user_id == citizen.id
+    html = _text(client.get("/citizen"))
+    assert html.count(f"/calculator/neutralise/{footprint.public_token}") == 1
+    # Kept by someone signed out, a footprint belongs to nobody's account.
+    stranger = app.test_client()
+    calculator = _text(stranger.get("/calculator", query_string=query))
+    token = re.search(r'name="form_token" value="([^"]+)"', calculator).group(1)
+    assert stranger.post("/calculator/neutralise", data={**query, "form_token": token}).status_code == 303
+    owners = sorted((f.owner_user_id or 0) for f in session.exec(select(PersonalFootprint)).all())
+    assert owners == [0, citizen.id]
+    assert _text(client.get("/citizen")).count("/calculator/neutralise/") == 1
