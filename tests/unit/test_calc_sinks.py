@@ -140,3 +140,19 @@ def test_removals_grow_with_area_and_the_totals_are_sums_of_lines(small, extra, 
     assert a.gross_t == sum(line.tonnes_co2 for line in a.plots[0].lines) == a.cumulative_t[-1]
     assert all(x <= y for x, y in zip(a.cumulative_t, a.cumulative_t[1:], strict=False))
     assert a.net_t <= a.gross_t
+
+
+def test_the_estimate_is_valued_at_a_dated_sourced_market_price_or_at_the_users_own():
+    cea = estimate_sinks([plot()], LIBRARY, SinkOptions(price_id="cea.2024_close", risk_buffer_pct=Decimal(10)))
+    assert (cea.valuation.price_id, cea.valuation.price, cea.valuation.as_of) == ("cea.2024_close",
+                                                                                  Decimal("97.49"), "2024-12-31")
+    assert cea.valuation.value_cny == (cea.net_t * Decimal("97.49")).quantize(Decimal("0.01"))
+    assert "2024 year-end close" in cea.valuation.source_ref and cea.valuation.source
+    own = estimate_sinks([plot()], LIBRARY, SinkOptions(custom_price=Decimal("100")))
+    assert (own.valuation.price_id, own.valuation.value_cny) == ("custom", (own.net_t * 100).quantize(Decimal("0.01")))
+    assert estimate_sinks([plot()], LIBRARY, SinkOptions(price_id=None)).valuation is None
+    for options, field in ((SinkOptions(price_id="gold"), "price_id"), (SinkOptions(custom_price=Decimal(-1)),
+                                                                          "custom_price")):
+        with pytest.raises(CalculationError) as caught:
+            estimate_sinks([plot()], LIBRARY, options)
+        assert caught.value.field == field
