@@ -46,6 +46,7 @@ class RecordForm(Form):
     distance_km = StringField(_l("Distance (km, commuting)"), validators=[Length(max=40)])
     treatment = StringField(_l("Waste treatment"), validators=[Length(max=32)])
     evidence_note = StringField(_l("Evidence note"), validators=[Length(max=1000)])
+    evidence_file = StringField(_l("Evidence file name"), validators=[Length(max=255)])
 
 
 class FacilityForm(Form):

@@ -111,7 +111,7 @@ def add_record():
         return _page(form, status=422)
     values = {name: getattr(form, name).data for name in (
         "facility", "month", "kind", "activity", "quantity", "unit", "data_source", "green_kwh", "instrument_type",
-        "certificate_id", "distance_km", "treatment", "evidence_note")}
+        "certificate_id", "distance_km", "treatment", "evidence_note", "evidence_file")}
     try:
         records.create_record(session=get_session(), actor=actor, values=values)
     except ValidationError as error:
