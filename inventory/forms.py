@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, FileField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, EmailField, FileField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from accounts.models import Role
 from core.forms import Form
-from inventory.models import ActivityKind, DataSource
+from inventory.models import ActivityKind, DataSource, FacilityType
 
 KIND_LABELS = {
     ActivityKind.electricity: _l("Electricity"), ActivityKind.fuel: _l("Fuel (boilers, generators)"),
@@ -22,6 +22,11 @@ KIND_LABELS = {
 SOURCE_LABELS = {DataSource.metered: _l("Metered (A)"), DataSource.invoice: _l("Invoice (B)"),
                  DataSource.survey: _l("Survey (C)"), DataSource.estimate: _l("Estimate (D)"),
                  DataSource.default: _l("Default value (E)")}
+FACILITY_TYPE_LABELS = {
+    FacilityType.office: _l("Office"), FacilityType.factory: _l("Factory"), FacilityType.warehouse: _l("Warehouse"),
+    FacilityType.data_centre: _l("Data centre"), FacilityType.shop: _l("Shop"),
+    FacilityType.laboratory: _l("Laboratory"), FacilityType.other: _l("Other"),
+}
 ROLE_LABELS = {Role.staff: _l("Staff (enters records)"), Role.auditor: _l("Auditor (reads, validates)"),
                Role.organiser: _l("Organiser (meetings)"), Role.admin: _l("Admin")}
 
@@ -41,6 +46,28 @@ class RecordForm(Form):
     distance_km = StringField(_l("Distance (km, commuting)"), validators=[Length(max=40)])
     treatment = StringField(_l("Waste treatment"), validators=[Length(max=32)])
     evidence_note = StringField(_l("Evidence note"), validators=[Length(max=1000)])
+    evidence_file = StringField(_l("Evidence file name"), validators=[Length(max=255)])
+
+
+class FacilityForm(Form):
+    """A site's details; inventory.schemas.FacilityCreateSchema checks them, as for the API."""
+
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    facility_type = SelectField(_l("Type"), choices=[SelectChoice(t.value, label)
+                                                     for t, label in FACILITY_TYPE_LABELS.items()])
+    country = StringField(_l("Country (ISO code, CN for China)"), default="CN", validators=[Length(max=2)])
+    province = StringField(_l("Province (Chinese sites: picks the grid factor)"), validators=[Length(max=64)])
+    floor_area_m2 = StringField(_l("Floor area (m²)"), validators=[Length(max=40)])
+    headcount = StringField(_l("Headcount"), validators=[Length(max=12)])
+
+
+class YearDetailsForm(Form):
+    """What a report needs beside the records: revenue for intensity, and the national carbon market's figures."""
+
+    revenue = StringField(_l("Revenue of the year"), validators=[Length(max=40)])
+    revenue_currency = StringField(_l("Currency"), default="CNY", validators=[Length(max=3)])
+    in_national_carbon_market = BooleanField(_l("In China's national carbon market"))
+    verified_emissions_t = StringField(_l("Verified emissions (t CO2e)"), validators=[Length(max=40)])
 
 
 class ImportForm(Form):

@@ -361,6 +361,39 @@ def history(*, session: Session, actor: Actor, record_id: int | None = None, off
     return list(session.exec(query.order_by(RecordHistory.id).offset(offset).limit(min(limit, MAX_PAGE_SIZE))))
 
 
+# What the history shows of a record that was entered or removed, and what it leaves out of a change.
+HISTORY_SHOWN = ("month", "facility_id", "kind", "activity", "quantity", "unit", "data_source", "kgco2e")
+HISTORY_HIDDEN = ("line_items", "entered_at", "entered_by_id", "id", "organisation_id")
+
+
+def history_changes(entry: RecordHistory) -> list[tuple[str, object, object]]:
+    """(field, before, after) of one history row: a change's differing fields, a new or removed record's main
+    fields, an import's file, count and months."""
+    before, after = entry.before or {}, entry.after or {}
+    if entry.action == "import":
+        return [(name, None, "–".join(after[name]) if name == "months" else after.get(name))
+                for name in ("file", "records", "months") if name in after]
+    if entry.action == "update":
+        return [(name, before.get(name), after.get(name)) for name in after
+                if name not in HISTORY_HIDDEN and before.get(name) != after.get(name)]
+    if entry.action in ("create", "delete"):
+        shown = after if entry.action == "create" else before
+        return [(name, None if entry.action == "create" else shown.get(name),
+                 shown.get(name) if entry.action == "create" else None) for name in HISTORY_SHOWN if name in shown]
+    return []
+
+
+def history_people(session: Session, entries: Iterable[RecordHistory]) -> dict[int, str]:
+    """The name and e-mail of each member who made one of these changes: {user id: "name <e-mail>"}."""
+    from accounts.models import User
+
+    ids = {entry.user_id for entry in entries if entry.user_id is not None}
+    if not ids:
+        return {}
+    return {user.id: f"{user.display_name} <{user.email}>" for user in session.exec(select(User).where(
+        User.id.in_(ids)))}
+
+
 def entry_of(record: ActivityRecord, facility_name: str) -> dict:
     """A stored record as entry text (what the form and the export show)."""
     out = {}

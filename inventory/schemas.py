@@ -19,6 +19,8 @@ from inventory.models import ActivityKind, DataSource, FacilityType
 MAX_FLOOR_AREA = Decimal("100000000")
 MAX_HEADCOUNT = 10_000_000
 MAX_BULK_RECORDS = 5000
+MAX_REVENUE = Decimal("1000000000000000")  # 10^15 of a currency a year: more is a typing error
+MAX_VERIFIED_EMISSIONS_T = Decimal("10000000000")  # 10^10 t: above any single company's emissions
 
 
 class EntryText(ma.fields.String):
@@ -124,6 +126,30 @@ class ReportingYearSchema(ma.Schema):
     verified_emissions_t = ma.fields.Decimal(as_string=True, allow_none=True, metadata={"type": "string"})
     closed_at = ma.fields.DateTime(allow_none=True)
     neutralised_certificate = ma.fields.String(allow_none=True)
+
+
+def _at_most(maximum: Decimal):
+    def check(value: Decimal) -> None:
+        # A plain function, not validate.Range: the OpenAPI type is a string, which has no minimum or maximum.
+        if value is not None and (not 0 <= value <= maximum or value.as_tuple().exponent < -4):
+            raise ma.ValidationError(f"a number from 0 to {maximum} with at most 4 decimal places")
+    return check
+
+
+class ReportingYearDetailsSchema(ma.Schema):
+    """A year's revenue (for intensity per revenue) and, for companies in China's national carbon market, the
+    emissions verified for allowance surrender (the CCER cap is 5% of them)."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    revenue = ma.fields.Decimal(allow_none=True, as_string=True, allow_nan=False, validate=_at_most(MAX_REVENUE),
+                                metadata={"type": "string"})
+    revenue_currency = ma.fields.String(validate=validate.Regexp(r"^[A-Z]{3}$", error="an ISO 4217 code such as "
+                                                                                      "CNY"))
+    in_national_carbon_market = ma.fields.Boolean()
+    verified_emissions_t = ma.fields.Decimal(allow_none=True, as_string=True, allow_nan=False,
+                                             validate=_at_most(MAX_VERIFIED_EMISSIONS_T), metadata={"type": "string"})
 
 
 class TotalsSchema(ma.Schema):

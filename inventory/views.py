@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import marshmallow as ma
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,17 +14,20 @@ from wtforms import SelectChoice
 
 import tasks
 from accounts.access import organisation_required
+from core.schema_messages import translate_errors
 from core.urls import public_base_url
 from db import get_session, utcnow
-from errors import Conflict, DomainError, NotFound, ValidationError
+from errors import Conflict, DomainError, NotFound, ValidationError, json_paths
 from inventory import exports, facilities, grid, import_jobs, imports, onboarding, periods, records
 from inventory.entries import parse_month
 from inventory.forms import (
+    FACILITY_TYPE_LABELS,
     ISO_LABELS,
     KIND_LABELS,
     ROLE_LABELS,
     SOURCE_LABELS,
     AcceptForm,
+    FacilityForm,
     ForgotForm,
     ImportForm,
     InviteForm,
@@ -31,9 +35,11 @@ from inventory.forms import (
     RemoveMemberForm,
     ResetForm,
     RoleForm,
+    YearDetailsForm,
 )
 from inventory.mail import mailer_for
 from inventory.rights import Actor
+from inventory.schemas import FacilityCreateSchema, ReportingYearDetailsSchema
 
 bp = Blueprint("inventory", __name__)
 
@@ -73,7 +79,8 @@ def _page(form: RecordForm | None = None, import_form: ImportForm | None = None,
                            total=total, month=month, facility_id=facility_id, form=form,
                            import_form=import_form or ImportForm(),
                            import_errors=import_errors, names=names, kinds=KIND_LABELS,
-                           can_log=actor.can("log")), status
+                           can_log=actor.can("log"), can_validate=actor.can("validate"),
+                           can_read_history=actor.can("history"), can_edit_facilities=actor.can("facilities")), status
 
 
 def _facility_choices(sites) -> list[SelectChoice]:
@@ -104,7 +111,7 @@ def add_record():
         return _page(form, status=422)
     values = {name: getattr(form, name).data for name in (
         "facility", "month", "kind", "activity", "quantity", "unit", "data_source", "green_kwh", "instrument_type",
-        "certificate_id", "distance_km", "treatment", "evidence_note")}
+        "certificate_id", "distance_km", "treatment", "evidence_note", "evidence_file")}
     try:
         records.create_record(session=get_session(), actor=actor, values=values)
     except ValidationError as error:
@@ -367,7 +374,8 @@ def _signers():
     return issuing.signers_for(current_app.extensions["settings"], public_base_url())
 
 
-def _report_page(year: int, *, error: str | None = None, status: int = 200):
+def _report_page(year: int, *, error: str | None = None, status: int = 200,
+                 year_form: YearDetailsForm | None = None):
     from certificates.issuing import tonnes_required
     from inventory.report_charts import report_charts
     from inventory.reports import year_report
@@ -375,7 +383,12 @@ def _report_page(year: int, *, error: str | None = None, status: int = 200):
     session, actor = get_session(), _actor()
     report = year_report(session=session, actor=actor, year=year)
     period = periods.find_year(session, actor.organisation_id, year)
-    return render_template("inventory/report.html", report=report, year=year, period=period,
+    if year_form is None and actor.can("facilities"):
+        year_form = YearDetailsForm(data={
+            "revenue": period.revenue if period else None, "revenue_currency": period.revenue_currency if period else
+            "CNY", "in_national_carbon_market": period.in_national_carbon_market if period else False,
+            "verified_emissions_t": period.verified_emissions_t if period else None})
+    return render_template("inventory/report.html", report=report, year=year, period=period, year_form=year_form,
                            required_tonnes=tonnes_required(report.neutralisable_kgco2e),
                            charts=report_charts(report), iso_labels=ISO_LABELS, error=error,
                            can_close=actor.can("close"), can_neutralise=actor.can("administer")), status
@@ -480,3 +493,134 @@ def meeting_travel():
         status = status if error else 422
     return render_template("inventory/meeting_travel.html", number=number, found=found, error=error,
                            facilities=sites), status
+
+
+@bp.post("/inventory/<int:year>/details")
+@organisation_required("read")
+def save_year_details(year: int):
+    actor = _actor()
+    actor.require("facilities")
+    form = YearDetailsForm()
+    if not form.validate_on_submit():
+        return _report_page(year, year_form=form, status=422)
+    try:
+        values = ReportingYearDetailsSchema().load({
+            "revenue": (form.revenue.data or "").strip() or None,
+            "revenue_currency": (form.revenue_currency.data or "CNY").strip().upper(),
+            "in_national_carbon_market": bool(form.in_national_carbon_market.data),
+            "verified_emissions_t": (form.verified_emissions_t.data or "").strip() or None})
+    except ma.ValidationError as error:
+        _form_errors(form, error)
+        return _report_page(year, year_form=form, status=422)
+    periods.set_year_details(session=get_session(), actor=actor, year=year, values=values)
+    flash(_("The details of %(year)s were saved.", year=year), "info")
+    return redirect(url_for("inventory.year_report_page", year=year), 303)
+
+
+def _form_errors(form, error: ma.ValidationError) -> None:
+    """A schema's errors on the form's fields, in the reader's language."""
+    for name, messages in translate_errors(json_paths(error.messages)).items():
+        field = getattr(form, name, None)
+        if field is None or not hasattr(field, "errors"):
+            form.form_errors.extend(f"{name}: {message}" for message in messages)
+        else:
+            field.errors = [*field.errors, *messages]
+
+
+# Facilities: the sites whose activity is recorded (an admin adds and changes them).
+
+
+def _facilities_page(form: FacilityForm | None = None, editing: int | None = None, status: int = 200):
+    session, actor = get_session(), _actor()
+    sites = facilities.list_facilities(session=session, actor=actor)
+    editing = editing if editing is not None else request.args.get("edit", type=int)
+    edited = None
+    if editing is not None:
+        edited = facilities.get_facility(session=session, actor=actor, facility_id=editing)  # 404 if not ours
+        if form is None:
+            form = FacilityForm(data={
+                "name": edited.name, "facility_type": edited.facility_type.value, "country": edited.country,
+                "province": edited.province or "", "headcount": "" if edited.headcount is None else edited.headcount,
+                "floor_area_m2": "" if edited.floor_area_m2 is None else edited.floor_area_m2})
+    return render_template("inventory/facilities.html", facilities=sites, form=form or FacilityForm(), edited=edited,
+                           types=FACILITY_TYPE_LABELS, can_edit=actor.can("facilities")), status
+
+
+@bp.get("/inventory/facilities")
+@organisation_required("read")
+def facilities_page():
+    return _facilities_page()
+
+
+@bp.post("/inventory/facilities")
+@bp.post("/inventory/facilities/<int:facility_id>")
+@organisation_required("read")
+def save_facility(facility_id: int | None = None):
+    actor = _actor()
+    actor.require("facilities")
+    session = get_session()
+    if facility_id is not None:
+        facilities.get_facility(session=session, actor=actor, facility_id=facility_id)  # 404 if not ours
+    form = FacilityForm()
+    if not form.validate_on_submit():
+        return _facilities_page(form, facility_id, status=422)
+    raw = {"name": form.name.data or "", "facility_type": form.facility_type.data or "",
+           "country": (form.country.data or "").strip().upper() or "CN"}
+    for name in ("province", "floor_area_m2", "headcount"):
+        raw[name] = (getattr(form, name).data or "").strip() or None
+    try:
+        values = FacilityCreateSchema().load(raw)
+        if facility_id is None:
+            facilities.create_facility(session=session, actor=actor, values=values)
+        else:
+            facilities.update_facility(session=session, actor=actor, facility_id=facility_id, values=values)
+    except ma.ValidationError as error:
+        _form_errors(form, error)
+        return _facilities_page(form, facility_id, status=422)
+    except Conflict:
+        form.name.errors = [*form.name.errors, _("A facility of this name exists already.")]
+        return _facilities_page(form, facility_id, status=409)
+    flash(_("The facility %(name)s was saved.", name=values["name"]), "info")
+    return redirect(url_for("inventory.facilities_page"), 303)
+
+
+# Validation and the history of records.
+
+HISTORY_PAGE_SIZE = 100
+HISTORY_ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed"),
+                   "validate": _l("validated"), "import": _l("imported from a file")}
+
+
+@bp.post("/inventory/records/validate")
+@organisation_required("read")
+def validate_selected():
+    """Mark the checked records validated (an admin or an auditor)."""
+    actor = _actor()
+    actor.require("validate")
+    chosen = [int(value) for value in request.form.getlist("record") if value.isdigit()]
+    if not chosen:
+        flash(_("Tick the records to mark validated."), "error")
+    else:
+        count = records.validate_records(session=get_session(), actor=actor, record_ids=chosen)
+        flash(_("%(count)s records were marked validated.", count=count), "info")
+    try:
+        month = parse_month(request.form.get("month", "")).strftime("%Y-%m")
+    except ValueError:
+        month = None
+    return redirect(url_for("inventory.index", month=month, facility=request.form.get("facility", type=int)), 303)
+
+
+@bp.get("/inventory/history")
+@organisation_required("read")
+def history_page():
+    """Every change to the records, oldest first (all, or one record's): who, when, what and why."""
+    session, actor = get_session(), _actor()
+    actor.require("history")
+    record_id = request.args.get("record", type=int)
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = records.history(session=session, actor=actor, record_id=record_id,
+                           offset=(page - 1) * HISTORY_PAGE_SIZE, limit=HISTORY_PAGE_SIZE + 1)
+    return render_template("inventory/history.html", entries=[
+        (entry, records.history_changes(entry)) for entry in rows[:HISTORY_PAGE_SIZE]],
+        people=records.history_people(session, rows), record_id=record_id, page=page,
+        more=len(rows) > HISTORY_PAGE_SIZE, actions=HISTORY_ACTIONS)

@@ -3,6 +3,9 @@ library by hand; a file with bad rows is refused whole, naming exactly those row
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
@@ -132,3 +135,49 @@ def test_the_record_history_refuses_to_be_changed_or_deleted(session, org):
         with pytest.raises(DatabaseError, match="append-only"), session.begin_nested():
             session.execute(text(statement))
     assert [h.reason for h in session.exec(select(RecordHistory)).all()] == [None]
+
+
+def test_the_report_gives_the_year_over_year_change_the_intensities_and_the_validated_share(session, org):
+    from calculators.footprint import div
+    from inventory import periods
+    from tests.inventory_data import SITES
+
+    organisation, staff = org
+    admin = make_user(session, organisation, role="admin")
+    auditor = make_user(session, organisation, role="auditor")
+    as_admin = Actor.member(organisation.id, admin.id, "admin")
+    as_auditor = Actor.member(organisation.id, auditor.id, "auditor")
+    for year in (2024, 2025):
+        rows = year_rows(year)
+        if year == 2024:  # a smaller year before: only the first half of each facility's months
+            rows = [row for row in rows if int(row["month"][5:]) <= 6]
+        import_rows(session, organisation.id, staff.id, rows_from_file(as_csv(rows), f"{year}.csv"), now=NOW)
+    revenue = Decimal("86500000.50")
+    periods.set_year_details(session=session, actor=as_admin, year=2025, values={"revenue": revenue})
+    january = session.exec(select(ActivityRecord).where(ActivityRecord.organisation_id == organisation.id,
+                                                        ActivityRecord.month == date(2025, 1, 1))
+                           .order_by(ActivityRecord.id)).all()
+    assert len(january) == 30
+    assert records.validate_records(session=session, actor=as_auditor, record_ids=[r.id for r in january]) == 30
+    assert records.validate_records(session=session, actor=as_auditor, record_ids=[january[0].id]) == 0
+
+    before = reports.year_report(session=session, actor=as_auditor, year=2024)
+    report = reports.year_report(session=session, actor=as_auditor, year=2025)
+    assert before.records == 180 and report.records == 360
+    assert report.previous == before.totals
+    assert report.yoy_change == div(report.totals.total - before.totals.total, before.totals.total)
+    assert report.yoy_change > 0
+    area = sum((area for _name, _province, _kind, area, _staff in SITES), Decimal(0))
+    assert report.intensity == {"per_employee": div(report.totals.total, Decimal(325)),
+                                "per_m2": div(report.totals.total, area),
+                                "per_revenue": div(report.totals.total, revenue)}
+    assert report.validated_records == 30 and report.validated_share == div(Decimal(30), Decimal(360))
+    assert report.validated_kgco2e == sum((r.kgco2e for r in january), Decimal(0))
+    # The GHG Protocol categories add up to the scopes, Scope 2 by both methods.
+    assert sum(kg["kgco2e"] for kg in report.by_ghg_category.values()) == report.totals.total
+    assert sum(kg["kgco2e_market"] for kg in report.by_ghg_category.values() if "kgco2e_market" in kg) == \
+        report.totals.scope2_market
+    # Each validation is in the history, with the validator.
+    validations = [h for h in records.history(session=session, actor=as_auditor, limit=1000)
+                   if h.action == "validate"]
+    assert len(validations) == 30 and {h.user_id for h in validations} == {auditor.id}

@@ -45,9 +45,12 @@ def test_a_staff_member_adds_a_record_on_the_inventory_page(session, client, acm
     assert page.status_code == 200 and "添加记录" in html and sites[0].name in html
     response = client.post(f"/inventory/records?facility={sites[0].id}", data={
         "csrf_token": csrf_token_from(html), "facility": str(sites[0].id), "month": "2025-03", "kind": "electricity",
-        "quantity": "1200", "unit": "度", "data_source": "invoice"})
+        "quantity": "1200", "unit": "度", "data_source": "invoice", "evidence_note": "三月电费发票",
+        "evidence_file": "2025-03-电费.pdf"})
     assert response.status_code == 302
     (record,) = _records(session, organisation.id)
+    assert (record.evidence_note, record.evidence_file, record.entered_by_id) == ("三月电费发票", "2025-03-电费.pdf",
+                                                                                 staff.id)
     guangdong = default_factor_set().get("cn.elec.prov.guangdong.2023").kgco2e_per_unit
     assert record.unit == "度" and record.kgco2e == 1200 * guangdong
     shown = client.get(f"/inventory?facility={sites[0].id}&month=2025-03").get_data(as_text=True)
