@@ -8,10 +8,12 @@ PostgreSQL's exclusion constraint checks row by row).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, and_, case, insert, update
+from sqlalchemy import Row, and_, bindparam, case, insert, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -70,35 +72,70 @@ def policy_order(policy: Policy) -> list:
     return default
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectRef:
+    """What a log entry names of a block's project, read with the block."""
+
+    registry_project_id: str
+    registry_name: str
+
+
+_BLOCK_COLUMNS = tuple(CreditBlock.__table__.c)
+
+
+@functools.cache
+def _candidates_statement(policy: Policy, *, ex_post_only: bool, ex_post_first: bool, skip_locked: int):
+    """The candidates query of one shape, built once (bound: account_id, tried): a statement built per call
+    costs more client time than the database takes to run it."""
+    block = CreditBlock.__table__
+    project = CreditProject.__table__
+    query = (sa_select(*_BLOCK_COLUMNS, project.c.registry_project_id.label("project_registry_project_id"))
+             .join(project, project.c.id == block.c.project_id)
+             .where(block.c.account_id == bindparam("account_id"), block.c.status == BlockStatus.held,
+                    block.c.id.not_in(bindparam("tried", expanding=True))))
+    if ex_post_only:
+        query = query.where(block.c.is_ex_ante.is_(False))
+    order = policy_order(policy)
+    if ex_post_first:
+        order = [block.c.is_ex_ante, *order]
+    query = query.order_by(*order)
+    if skip_locked:
+        return query.limit(skip_locked).with_for_update(skip_locked=True, of=block)
+    return query.limit(CANDIDATES_PER_READ)
+
+
 def candidates(session: Session, *, account_id: int, policy: Policy, ex_post_only: bool,
                tried: Iterable[int] = (), ex_post_first: bool = False,
-               projects: dict[int, CreditProject] | None = None, skip_locked: int = 0) -> list[CreditBlock]:
-    """The account's held blocks in the policy's order, skipping those already tried; their projects, read in the
-    same query, go into `projects` (by id) when given.
+               projects: dict[int, ProjectRef] | None = None, skip_locked: int = 0) -> list[Row]:
+    """The account's held blocks (rows of credit_block, read-only) in the policy's order, skipping those already
+    tried; what the log names of their projects, read in the same query, goes into `projects` (by id) when given.
 
     `skip_locked` (PostgreSQL): lock and return at most that many blocks, passing over those another
     transaction has locked (`FOR UPDATE SKIP LOCKED`) instead of queueing behind it. Finding none says nothing
-    about what the account holds: the caller then reads again without it and waits.
+    about what the account holds: the caller then reads again without it and waits. A Core query: no ORM objects
+    on the ledger's hot path.
     """
-    query = (select(CreditBlock, CreditProject).join(CreditProject, CreditProject.id == CreditBlock.project_id)
-             .where(CreditBlock.account_id == account_id, CreditBlock.status == BlockStatus.held))
-    tried = list(tried)
-    if tried:
-        query = query.where(CreditBlock.id.not_in(tried))
-    if ex_post_only:
-        query = query.where(CreditBlock.is_ex_ante.is_(False))
-    order = policy_order(policy)
-    if ex_post_first:
-        order = [CreditBlock.is_ex_ante, *order]
-    query = query.order_by(*order)
-    if skip_locked:
-        query = query.limit(skip_locked).with_for_update(skip_locked=True, of=CreditBlock)
-    else:
-        query = query.limit(CANDIDATES_PER_READ)
-    rows = session.exec(query).all()
+    statement = _candidates_statement(policy, ex_post_only=ex_post_only, ex_post_first=ex_post_first,
+                                      skip_locked=skip_locked)
+    rows = session.connection().execute(statement, {"account_id": account_id, "tried": list(tried)}).all()
     if projects is not None:
-        projects.update((project.id, project) for _, project in rows)
-    return [block for block, _ in rows]
+        projects.update((row.project_id, ProjectRef(row.project_registry_project_id, row.registry_name))
+                        for row in rows)
+    return rows
+
+
+@functools.cache
+def _claim_statement(*, expected: bool, in_account: bool, changes: tuple[str, ...]):
+    """The conditional UPDATE of one shape, built once (bound: block_id, expected, in_account, set_<column>)."""
+    table = CreditBlock.__table__
+    conditions = [table.c.id == bindparam("block_id")]
+    if expected:
+        conditions.append(table.c.status == bindparam("expected", type_=table.c.status.type))
+    if in_account:
+        conditions.append(table.c.account_id == bindparam("in_account"))
+    return (update(table).where(and_(*conditions))
+            .values({name: bindparam(f"set_{name}", type_=table.c[name].type) for name in changes})
+            .returning(*table.c))
 
 
 def claim(session: Session, block, *, in_account: int | None = None,
@@ -107,17 +144,16 @@ def claim(session: Session, block, *, in_account: int | None = None,
 
     Returns the row as the UPDATE left it (every column, read-only; an ORM `block` is updated to match). On
     PostgreSQL the UPDATE waits for a concurrent writer of the row and then re-reads it, so of two transactions
-    claiming the same block exactly one gets it. A Core statement: no ORM work on the ledger's hot path.
+    claiming the same block exactly one gets it. A Core statement, built once per shape: no ORM work on the
+    ledger's hot path.
     """
     table = CreditBlock.__table__
-    conditions = [table.c.id == block.id]
-    if expected is not None:
-        conditions.append(table.c.status == expected)
-    if in_account is not None:
-        conditions.append(table.c.account_id == in_account)
     session.flush()  # what the session holds is written first
-    row = session.connection().execute(update(table).where(and_(*conditions)).values(**changes)
-                                       .returning(*table.c)).first()
+    statement = _claim_statement(expected=expected is not None, in_account=in_account is not None,
+                                 changes=tuple(sorted(changes)))
+    values = {"block_id": block.id, "expected": expected, "in_account": in_account,
+              **{f"set_{name}": value for name, value in changes.items()}}
+    row = session.connection().execute(statement, values).first()
     if row is not None and isinstance(block, CreditBlock):
         # The caller's object as the UPDATE left it, without another SELECT (what session.refresh would read).
         for column, value in zip(table.columns, row, strict=True):
@@ -153,10 +189,14 @@ def split(session: Session, parent, pieces: Sequence[Piece], *,
     rows = [{**inherited, "status": original_status, **piece.changes, "serial_start": piece.serial_start,
              "serial_end": piece.serial_end, "quantity": piece.serial_end - piece.serial_start + 1,
              "parent_id": parent.id, "created_at": now} for piece in pieces]
-    table = CreditBlock.__table__
     # One INSERT ... RETURNING for all pieces, their rows in the pieces' order.
-    return list(session.connection().execute(
-        insert(table).returning(*table.c, sort_by_parameter_order=True), rows).all())
+    return list(session.connection().execute(_insert_pieces(), rows).all())
+
+
+@functools.cache
+def _insert_pieces():
+    table = CreditBlock.__table__
+    return insert(table).returning(*table.c, sort_by_parameter_order=True)
 
 
 def split_entry(session: Session, parent, children: Sequence, *, cause: str) -> int:
@@ -165,7 +205,7 @@ def split_entry(session: Session, parent, children: Sequence, *, cause: str) -> 
     return log.append(session, "split", split_payload(parent, children, project, cause=cause)).seq
 
 
-def split_payload(parent, children: Sequence, project: CreditProject, *,
+def split_payload(parent, children: Sequence, project: CreditProject | ProjectRef, *,
                   cause: str) -> dict:
     """What the `split` log entry of one split says."""
     return {

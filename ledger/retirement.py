@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam, insert, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
+from db import UTCDateTime, utcnow
 from errors import Conflict, NotFound, ValidationError
 from ledger import log
 from ledger.accounts import held_tonnes
@@ -27,6 +30,7 @@ from ledger.blocks import (
     DEFAULT_POLICY,
     POLICIES,
     Piece,
+    ProjectRef,
     block_payload,
     candidates,
     claim,
@@ -35,7 +39,7 @@ from ledger.blocks import (
     split_payload,
 )
 from ledger.db import run_ledger_transaction
-from ledger.models import BlockStatus, CreditBlock, CreditProject, LedgerAccount, Registry, Retirement, RetirementPart
+from ledger.models import BlockStatus, CreditBlock, LedgerAccount, Registry, Retirement, RetirementPart
 
 __all__ = ["DEFAULT_POLICY", "POLICIES", "SUBJECT_KINDS", "InsufficientCredits", "retire", "retire_within",
            "get_retirement"]
@@ -89,6 +93,34 @@ def _account_and_first(session: Session, account_id: int, idempotency_key: str) 
     return (False, None) if row is None else (True, row[1])
 
 
+# The retirement row, written only if the account exists and the key is new (else no row): one round trip for
+# what would be a check and an insert. A request with the same key at the same moment waits on the unique key
+# and then writes nothing; the caller reads what the first one wrote.
+_INSERT_RETIREMENT = text(
+    "INSERT INTO retirement (public_id, account_id, tonnes, subject_kind, subject_id, beneficiary, reason, policy, "
+    "idempotency_key, recorded_by_id, created_at) "
+    "SELECT :public_id, id, :tonnes, :subject_kind, :subject_id, :beneficiary, :reason, :policy, :idempotency_key, "
+    ":recorded_by_id, :created_at FROM ledger_account WHERE id = :account_id "
+    "ON CONFLICT (account_id, idempotency_key) DO NOTHING RETURNING id"
+).bindparams(bindparam("created_at", type_=UTCDateTime()))
+
+
+def _insert_retirement(session: Session, values: dict) -> Retirement | None:
+    """The new retirement, in the session as if loaded (no flush, no second read), or None when the account is
+    unknown or the key was used."""
+    row = session.connection().execute(_INSERT_RETIREMENT, values).first()
+    if row is None:
+        return None
+    retirement = Retirement(id=row[0], log_seq=None, **values)
+    make_transient_to_detached(retirement)
+    # An object the session remembers under this id is stale: its row was rolled back (SQLite reuses the id).
+    stale = session.identity_map.get(identity_key(Retirement, row[0]))
+    if stale is not None:
+        session.expunge(stale)
+    session.add(retirement)
+    return retirement
+
+
 def _same_request(first: Retirement, *, tonnes: int, subject_kind: str, subject_id: int) -> Retirement:
     """The first retirement under this key, provided the repeated request asks for the same thing."""
     if (first.tonnes, first.subject_kind, first.subject_id) != (tonnes, subject_kind, subject_id):
@@ -98,7 +130,7 @@ def _same_request(first: Retirement, *, tonnes: int, subject_kind: str, subject_
     return first
 
 
-def _retire_block(session: Session, retirement: Retirement, block: CreditBlock, need: int, account_id: int
+def _retire_block(session: Session, retirement: Retirement, block, need: int, account_id: int
                   ) -> tuple[dict, list] | None:
     """Retire `need` tonnes of one block (all of it, or its head when it holds more); None if taken meanwhile.
 
@@ -154,22 +186,24 @@ def retire_within(session: Session, *, account_id: int, tonnes: int, subject_kin
     """
     _check(tonnes=tonnes, subject_kind=subject_kind, idempotency_key=idempotency_key)
     picking = parse_policy(policy)
-    known, first_id = _account_and_first(session, account_id, idempotency_key)
-    if not known:
-        raise NotFound(f"no ledger account {account_id}", fields={"account_id": ["unknown account"]})
-    if first_id is not None:
+    session.flush()  # what the session holds is written first
+    retirement = _insert_retirement(session, dict(
+        public_id=secrets.token_urlsafe(16), account_id=account_id, tonnes=tonnes, subject_kind=subject_kind,
+        subject_id=subject_id, beneficiary=beneficiary, reason=reason, policy=str(picking),
+        idempotency_key=idempotency_key, recorded_by_id=recorded_by_id, created_at=utcnow()))
+    if retirement is None:
+        known, first_id = _account_and_first(session, account_id, idempotency_key)
+        if not known:
+            raise NotFound(f"no ledger account {account_id}", fields={"account_id": ["unknown account"]})
+        if first_id is None:  # the key's first request was rolled back after this one waited: try again
+            raise Conflict("a retirement with this idempotency key was being written; send it again",
+                           fields={"idempotency_key": ["being written"]}, code="idempotency_key_busy")
         return _same_request(session.get(Retirement, first_id), tonnes=tonnes, subject_kind=subject_kind,
                              subject_id=subject_id)
-    retirement = Retirement(public_id=secrets.token_urlsafe(16), account_id=account_id, tonnes=tonnes,
-                            subject_kind=subject_kind, subject_id=subject_id, beneficiary=beneficiary,
-                            reason=reason, policy=str(picking), idempotency_key=idempotency_key,
-                            recorded_by_id=recorded_by_id)
-    session.add(retirement)
-    session.flush()  # a concurrent request with the same key waits here, then fails on the unique key
     parts: list[dict] = []
     splits: list = []
     tried: list[int] = []
-    projects: dict[int, CreditProject] = {}
+    projects: dict[int, ProjectRef] = {}
     remaining = tonnes
     # PostgreSQL: take the first block in the policy's order that no other retirement is claiming (it would
     # be split or retired when its claimer commits, and this one would then pass over it anyway); only when
