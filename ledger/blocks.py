@@ -84,7 +84,7 @@ _BLOCK_COLUMNS = tuple(CreditBlock.__table__.c)
 
 
 @functools.cache
-def _candidates_statement(policy: Policy, *, ex_post_only: bool, ex_post_first: bool, skip_locked: int):
+def _candidates_statement(policy: Policy, *, ex_post_only: bool, ex_post_first: bool):
     """The candidates query of one shape, built once (bound: account_id, tried): a statement built per call
     costs more client time than the database takes to run it."""
     block = CreditBlock.__table__
@@ -98,25 +98,18 @@ def _candidates_statement(policy: Policy, *, ex_post_only: bool, ex_post_first: 
     order = policy_order(policy)
     if ex_post_first:
         order = [block.c.is_ex_ante, *order]
-    query = query.order_by(*order)
-    if skip_locked:
-        return query.limit(skip_locked).with_for_update(skip_locked=True, of=block)
-    return query.limit(CANDIDATES_PER_READ)
+    return query.order_by(*order).limit(CANDIDATES_PER_READ)
 
 
 def candidates(session: Session, *, account_id: int, policy: Policy, ex_post_only: bool,
                tried: Iterable[int] = (), ex_post_first: bool = False,
-               projects: dict[int, ProjectRef] | None = None, skip_locked: int = 0) -> list[Row]:
+               projects: dict[int, ProjectRef] | None = None) -> list[Row]:
     """The account's held blocks (rows of credit_block, read-only) in the policy's order, skipping those already
     tried; what the log names of their projects, read in the same query, goes into `projects` (by id) when given.
 
-    `skip_locked` (PostgreSQL): lock and return at most that many blocks, passing over those another
-    transaction has locked (`FOR UPDATE SKIP LOCKED`) instead of queueing behind it. Finding none says nothing
-    about what the account holds: the caller then reads again without it and waits. A Core query: no ORM objects
-    on the ledger's hot path.
+    A Core query: no ORM objects on the ledger's hot path.
     """
-    statement = _candidates_statement(policy, ex_post_only=ex_post_only, ex_post_first=ex_post_first,
-                                      skip_locked=skip_locked)
+    statement = _candidates_statement(policy, ex_post_only=ex_post_only, ex_post_first=ex_post_first)
     rows = session.connection().execute(statement, {"account_id": account_id, "tried": list(tried)}).all()
     if projects is not None:
         projects.update((row.project_id, ProjectRef(row.project_registry_project_id, row.registry_name))

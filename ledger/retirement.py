@@ -1,13 +1,17 @@
 """Retirement: tonnes retired once and for all against a subject, picked from an account's ex-post blocks.
 
-One short transaction: the retirement row first (its idempotency key is unique per account), then each block
-claimed by a conditional `UPDATE credit_block SET status = … WHERE id = :id AND status = 'held' RETURNING`;
-a block another writer took meanwhile is skipped and the account read again. On PostgreSQL the blocks are read
-`FOR UPDATE SKIP LOCKED`, one at a time, so that concurrent retirements from one account take different blocks
-instead of queueing behind each other; when all are being claimed, the plain read and the waiting UPDATE decide.
-The last block is split (head retired, tail held). All or nothing: if the account runs short, everything is
-rolled back and InsufficientCredits names what it holds. PostgreSQL's serialization failures and deadlocks are
-retried by run_ledger_transaction; on SQLite, BEGIN IMMEDIATE makes retirements take turns.
+One short transaction: the retirement row first (its idempotency key is unique per account), then the blocks in
+the policy's order, whole blocks retired and the last one split (head retired, tail held), one retirement part
+per block, and the log entries with the commit. All or nothing: if the account runs short, everything is rolled
+back and InsufficientCredits names what it holds.
+
+On SQLite, BEGIN IMMEDIATE makes retirements take turns and the blocks are claimed statement by statement (a
+conditional `UPDATE credit_block SET status = … WHERE id = :id AND status = 'held' RETURNING`). On PostgreSQL
+one call of the database function `ledger_claim_for_retirement` (migration b7d2f0c4e9a1) does the same: it
+locks each block `FOR UPDATE SKIP LOCKED`, so that concurrent retirements from one account take different
+blocks instead of queueing behind each other, and queues behind the claimers only when every remaining block
+is being claimed. Serialization failures and deadlocks are retried by run_ledger_transaction. The tests run
+every retirement scenario on both.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from ledger.blocks import (
     DEFAULT_POLICY,
     POLICIES,
     Piece,
+    Policy,
     ProjectRef,
     block_payload,
     candidates,
@@ -47,7 +52,6 @@ __all__ = ["DEFAULT_POLICY", "POLICIES", "SUBJECT_KINDS", "InsufficientCredits",
 # What tonnes are retired against; attendees' and citizens' shares come from tonnes retired for their pool.
 SUBJECT_KINDS = ("event_snapshot", "inventory_period", "personal_footprint", "event_attendees", "citizens")
 MAX_IDEMPOTENCY_KEY = 128
-SKIP_LOCKED_BLOCKS = 1  # blocks locked per read while passing over those other retirements are claiming
 
 
 class InsufficientCredits(Conflict):
@@ -157,6 +161,76 @@ def _retire_block(session: Session, retirement: Retirement, block, need: int, ac
     return part, splits
 
 
+Claimed = tuple[list[dict], list[tuple], dict[int, ProjectRef]]  # parts, splits (parent, children), projects
+
+
+def _claim_statement_by_statement(session: Session, retirement: Retirement, picking: Policy, tonnes: int
+                                  ) -> Claimed:
+    """Retire `tonnes` of the account's blocks for `retirement`, one statement at a time (SQLite, where BEGIN
+    IMMEDIATE has made this transaction the only writer), and write its parts."""
+    account_id = retirement.account_id
+    parts: list[dict] = []
+    splits: list = []
+    tried: list[int] = []
+    projects: dict[int, ProjectRef] = {}
+    remaining = tonnes
+    while remaining > 0:
+        blocks = candidates(session, account_id=account_id, policy=picking, ex_post_only=True, tried=tried,
+                            projects=projects)
+        if not blocks:
+            # Too few held: all or nothing, so give everything back. What the account holds counts the tonnes
+            # this transaction had taken.
+            raise InsufficientCredits(requested=tonnes, held=held_tonnes(session, account_id,
+                                                                         ex_post_only=True) + tonnes - remaining)
+        for block in blocks:
+            tried.append(block.id)
+            result = _retire_block(session, retirement, block, remaining, account_id)
+            if result is None:
+                continue
+            part, block_splits = result
+            parts.append(part)
+            splits.extend(block_splits)
+            remaining -= part["quantity"]
+            if remaining == 0:
+                break
+    session.connection().execute(insert(RetirementPart.__table__), parts)
+    return parts, splits, projects
+
+
+_CLAIM_IN_DATABASE = text(
+    "SELECT role, id, project_id, account_id, registry_name, serial_namespace, vintage, serial_start, serial_end, "
+    "quantity, status, registry_project_id FROM ledger_claim_for_retirement(:retirement, :account, :tonnes, "
+    ":prefer_type, :prefer_province, :now)"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def _claim_in_database(session: Session, retirement: Retirement, picking: Policy, tonnes: int) -> Claimed:
+    """The same on PostgreSQL, in one call of the database function ledger_claim_for_retirement (its migration
+    says how it picks, splits and writes the parts): the first block in the policy's order that no other
+    retirement is claiming, queueing behind the claimers only when every remaining block is being claimed."""
+    rows = session.connection().execute(_CLAIM_IN_DATABASE, {
+        "retirement": retirement.id, "account": retirement.account_id, "tonnes": tonnes,
+        "prefer_type": picking.option if picking.name == "prefer_type" else None,
+        "prefer_province": picking.option if picking.name == "prefer_province" else None,
+        "now": utcnow()}).all()
+    if rows and rows[-1].role == "short":
+        raise InsufficientCredits(requested=tonnes, held=rows[-1].quantity)
+    parts: list[dict] = []
+    splits: list = []
+    projects: dict[int, ProjectRef] = {}
+    for row in rows:
+        projects[row.project_id] = ProjectRef(row.registry_project_id, row.registry_name)
+        if row.role == "split":
+            splits.append((row, []))
+        elif row.role == "piece":
+            splits[-1][1].append(row)
+        else:
+            parts.append({"retirement_id": retirement.id, "block_id": row.id, "project_id": row.project_id,
+                          "vintage": row.vintage, "serial_start": row.serial_start, "serial_end": row.serial_end,
+                          "quantity": row.quantity})
+    return parts, splits, projects
+
+
 def retire(session: Session, *, account_id: int, tonnes: int, subject_kind: str, subject_id: int,
            beneficiary: str, reason: str, policy: str = DEFAULT_POLICY, idempotency_key: str,
            recorded_by_id: int | None = None) -> Retirement:
@@ -200,38 +274,9 @@ def retire_within(session: Session, *, account_id: int, tonnes: int, subject_kin
                            fields={"idempotency_key": ["being written"]}, code="idempotency_key_busy")
         return _same_request(session.get(Retirement, first_id), tonnes=tonnes, subject_kind=subject_kind,
                              subject_id=subject_id)
-    parts: list[dict] = []
-    splits: list = []
-    tried: list[int] = []
-    projects: dict[int, ProjectRef] = {}
-    remaining = tonnes
-    # PostgreSQL: take the first block in the policy's order that no other retirement is claiming (it would
-    # be split or retired when its claimer commits, and this one would then pass over it anyway); only when
-    # every remaining block is being claimed, queue behind the claimers and read again.
-    skip_locked = SKIP_LOCKED_BLOCKS if session.get_bind().dialect.name == "postgresql" else 0
-    while remaining > 0:
-        blocks = candidates(session, account_id=account_id, policy=picking, ex_post_only=True, tried=tried,
-                            projects=projects, skip_locked=skip_locked)
-        if skip_locked and not blocks:
-            blocks = candidates(session, account_id=account_id, policy=picking, ex_post_only=True, tried=tried,
-                                projects=projects)
-        if not blocks:
-            # Too few held (or others took them first): all or nothing, so give everything back. What the
-            # account holds counts the tonnes this transaction had taken.
-            raise InsufficientCredits(requested=tonnes, held=held_tonnes(session, account_id,
-                                                                         ex_post_only=True) + tonnes - remaining)
-        for block in blocks:
-            tried.append(block.id)
-            result = _retire_block(session, retirement, block, remaining, account_id)
-            if result is None:
-                continue
-            part, block_splits = result
-            parts.append(part)
-            splits.extend(block_splits)
-            remaining -= part["quantity"]
-            if remaining == 0:
-                break
-    session.connection().execute(insert(RetirementPart.__table__), parts)
+    claim_blocks = (_claim_in_database if session.get_bind().dialect.name == "postgresql"
+                    else _claim_statement_by_statement)
+    parts, splits, projects = claim_blocks(session, retirement, picking, tonnes)
     # The log entries last, all at once: the head stays locked only from here to the commit.
     entries = [("split", split_payload(parent, children, projects[parent.project_id], cause="retirement"))
                for parent, children in splits]

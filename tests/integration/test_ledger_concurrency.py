@@ -91,15 +91,15 @@ _CHILD = textwrap.dedent("""
     from ledger import retirement
 
     url, account_id, moment = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    if moment == "after_first_part":
-        original = retirement._retire_block
-        def _retire_block(session, *args):
-            result = original(session, *args)
-            if result is not None:
+    if moment == "after_the_parts":  # the blocks claimed and the parts written, the log entries not yet
+        def dying(original):
+            def claim_then_die(session, *args):
+                original(session, *args)
                 session.flush()
                 os._exit(17)
-            return result
-        retirement._retire_block = _retire_block
+            return claim_then_die
+        retirement._claim_in_database = dying(retirement._claim_in_database)
+        retirement._claim_statement_by_statement = dying(retirement._claim_statement_by_statement)
     else:
         original = retirement.run_ledger_transaction
         def run_ledger_transaction(session, work):
@@ -113,7 +113,7 @@ _CHILD = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize(("moment", "retired"), [("after_first_part", 0), ("after_commit", 15)])
+@pytest.mark.parametrize(("moment", "retired"), [("after_the_parts", 0), ("after_commit", 15)])
 def test_a_process_killed_during_a_retirement_leaves_all_of_it_or_none(committed_engine, committed_database_url,
                                                                         moment, retired):
     account_id = _account_holding(committed_engine, [(1, 10), (11, 20), (21, 30)])
