@@ -7,7 +7,7 @@ back and InsufficientCredits names what it holds.
 
 On SQLite, BEGIN IMMEDIATE makes retirements take turns and the blocks are claimed statement by statement (a
 conditional `UPDATE credit_block SET status = … WHERE id = :id AND status = 'held' RETURNING`). On PostgreSQL
-one call of the database function `ledger_claim_for_retirement` (migration b7d2f0c4e9a1) does the same: it
+one call of the database function `ledger_retire` (migration b7d2f0c4e9a1) does the same: it
 locks each block `FOR UPDATE SKIP LOCKED`, so that concurrent retirements from one account take different
 blocks instead of queueing behind each other, and queues behind the claimers only when every remaining block
 is being claimed. Serialization failures and deadlocks are retried by run_ledger_transaction. The tests run
@@ -109,16 +109,12 @@ _INSERT_RETIREMENT = text(
 ).bindparams(bindparam("created_at", type_=UTCDateTime()))
 
 
-def _insert_retirement(session: Session, values: dict) -> Retirement | None:
-    """The new retirement, in the session as if loaded (no flush, no second read), or None when the account is
-    unknown or the key was used."""
-    row = session.connection().execute(_INSERT_RETIREMENT, values).first()
-    if row is None:
-        return None
-    retirement = Retirement(id=row[0], log_seq=None, **values)
+def _attached(session: Session, retirement_id: int, values: dict) -> Retirement:
+    """The retirement just written with `values`, in the session as if loaded (no flush, no second read)."""
+    retirement = Retirement(id=retirement_id, log_seq=None, **values)
     make_transient_to_detached(retirement)
     # An object the session remembers under this id is stale: its row was rolled back (SQLite reuses the id).
-    stale = session.identity_map.get(identity_key(Retirement, row[0]))
+    stale = session.identity_map.get(identity_key(Retirement, retirement_id))
     if stale is not None:
         session.expunge(stale)
     session.add(retirement)
@@ -161,13 +157,19 @@ def _retire_block(session: Session, retirement: Retirement, block, need: int, ac
     return part, splits
 
 
-Claimed = tuple[list[dict], list[tuple], dict[int, ProjectRef]]  # parts, splits (parent, children), projects
+# The retirement written, its parts, its splits (parent, children) and what the log names of their projects.
+Claimed = tuple[Retirement, list[dict], list[tuple], dict[int, ProjectRef]]
 
 
-def _claim_statement_by_statement(session: Session, retirement: Retirement, picking: Policy, tonnes: int
-                                  ) -> Claimed:
-    """Retire `tonnes` of the account's blocks for `retirement`, one statement at a time (SQLite, where BEGIN
-    IMMEDIATE has made this transaction the only writer), and write its parts."""
+def _retire_statement_by_statement(session: Session, values: dict, picking: Policy) -> Claimed | None:
+    """Write the retirement and retire its tonnes of the account's blocks, one statement at a time (SQLite,
+    where BEGIN IMMEDIATE has made this transaction the only writer), parts included; None when nothing was
+    written (an unknown account, or the key's first retirement)."""
+    row = session.connection().execute(_INSERT_RETIREMENT, values).first()
+    if row is None:
+        return None
+    retirement = _attached(session, row[0], values)
+    tonnes = values["tonnes"]
     account_id = retirement.account_id
     parts: list[dict] = []
     splits: list = []
@@ -194,31 +196,34 @@ def _claim_statement_by_statement(session: Session, retirement: Retirement, pick
             if remaining == 0:
                 break
     session.connection().execute(insert(RetirementPart.__table__), parts)
-    return parts, splits, projects
+    return retirement, parts, splits, projects
 
 
-_CLAIM_IN_DATABASE = text(
+_RETIRE_IN_DATABASE = text(
     "SELECT role, id, project_id, account_id, registry_name, serial_namespace, vintage, serial_start, serial_end, "
-    "quantity, status, registry_project_id FROM ledger_claim_for_retirement(:retirement, :account, :tonnes, "
-    ":prefer_type, :prefer_province, :now)"
-).bindparams(bindparam("now", type_=UTCDateTime()))
+    "quantity, status, registry_project_id FROM ledger_retire(:public_id, :account_id, :tonnes, :subject_kind, "
+    ":subject_id, :beneficiary, :reason, :policy, :idempotency_key, :recorded_by_id, :created_at, :prefer_type, "
+    ":prefer_province)"
+).bindparams(bindparam("created_at", type_=UTCDateTime()))
 
 
-def _claim_in_database(session: Session, retirement: Retirement, picking: Policy, tonnes: int) -> Claimed:
-    """The same on PostgreSQL, in one call of the database function ledger_claim_for_retirement (its migration
-    says how it picks, splits and writes the parts): the first block in the policy's order that no other
-    retirement is claiming, queueing behind the claimers only when every remaining block is being claimed."""
-    rows = session.connection().execute(_CLAIM_IN_DATABASE, {
-        "retirement": retirement.id, "account": retirement.account_id, "tonnes": tonnes,
-        "prefer_type": picking.option if picking.name == "prefer_type" else None,
-        "prefer_province": picking.option if picking.name == "prefer_province" else None,
-        "now": utcnow()}).all()
-    if rows and rows[-1].role == "short":
+def _retire_in_database(session: Session, values: dict, picking: Policy) -> Claimed | None:
+    """The same on PostgreSQL, in one call of the database function ledger_retire (its migration says how it
+    picks, splits and writes): the first block in the policy's order that no other retirement is claiming,
+    queueing behind the claimers only when every remaining block is being claimed."""
+    rows = session.connection().execute(_RETIRE_IN_DATABASE, {
+        **values, "prefer_type": picking.option if picking.name == "prefer_type" else None,
+        "prefer_province": picking.option if picking.name == "prefer_province" else None}).all()
+    if not rows:
+        return None
+    tonnes = values["tonnes"]
+    if rows[-1].role == "short":
         raise InsufficientCredits(requested=tonnes, held=rows[-1].quantity)
+    retirement = _attached(session, rows[0].id, values)
     parts: list[dict] = []
     splits: list = []
     projects: dict[int, ProjectRef] = {}
-    for row in rows:
+    for row in rows[1:]:
         projects[row.project_id] = ProjectRef(row.registry_project_id, row.registry_name)
         if row.role == "split":
             splits.append((row, []))
@@ -228,7 +233,7 @@ def _claim_in_database(session: Session, retirement: Retirement, picking: Policy
             parts.append({"retirement_id": retirement.id, "block_id": row.id, "project_id": row.project_id,
                           "vintage": row.vintage, "serial_start": row.serial_start, "serial_end": row.serial_end,
                           "quantity": row.quantity})
-    return parts, splits, projects
+    return retirement, parts, splits, projects
 
 
 def retire(session: Session, *, account_id: int, tonnes: int, subject_kind: str, subject_id: int,
@@ -261,11 +266,13 @@ def retire_within(session: Session, *, account_id: int, tonnes: int, subject_kin
     _check(tonnes=tonnes, subject_kind=subject_kind, idempotency_key=idempotency_key)
     picking = parse_policy(policy)
     session.flush()  # what the session holds is written first
-    retirement = _insert_retirement(session, dict(
-        public_id=secrets.token_urlsafe(16), account_id=account_id, tonnes=tonnes, subject_kind=subject_kind,
-        subject_id=subject_id, beneficiary=beneficiary, reason=reason, policy=str(picking),
-        idempotency_key=idempotency_key, recorded_by_id=recorded_by_id, created_at=utcnow()))
-    if retirement is None:
+    values = dict(public_id=secrets.token_urlsafe(16), account_id=account_id, tonnes=tonnes,
+                  subject_kind=subject_kind, subject_id=subject_id, beneficiary=beneficiary, reason=reason,
+                  policy=str(picking), idempotency_key=idempotency_key, recorded_by_id=recorded_by_id,
+                  created_at=utcnow())
+    written = (_retire_in_database if session.get_bind().dialect.name == "postgresql"
+               else _retire_statement_by_statement)(session, values, picking)
+    if written is None:
         known, first_id = _account_and_first(session, account_id, idempotency_key)
         if not known:
             raise NotFound(f"no ledger account {account_id}", fields={"account_id": ["unknown account"]})
@@ -274,9 +281,7 @@ def retire_within(session: Session, *, account_id: int, tonnes: int, subject_kin
                            fields={"idempotency_key": ["being written"]}, code="idempotency_key_busy")
         return _same_request(session.get(Retirement, first_id), tonnes=tonnes, subject_kind=subject_kind,
                              subject_id=subject_id)
-    claim_blocks = (_claim_in_database if session.get_bind().dialect.name == "postgresql"
-                    else _claim_statement_by_statement)
-    parts, splits, projects = claim_blocks(session, retirement, picking, tonnes)
+    retirement, parts, splits, projects = written
     # The log entries last, all at once: the head stays locked only from here to the commit.
     entries = [("split", split_payload(parent, children, projects[parent.project_id], cause="retirement"))
                for parent, children in splits]

@@ -1,10 +1,11 @@
-"""ledger: on PostgreSQL, a retirement's blocks are claimed by one function call (ledger_claim_for_retirement)
+"""ledger: on PostgreSQL, a retirement is written by one function call (ledger_retire)
 
 Revision ID: b7d2f0c4e9a1
 Revises: a1c9e5d7f3b2
 Create Date: 2026-12-08 01:40:00
 
-The function does in the database what ledger.retirement does statement by statement on SQLite: take the
+The function does in the database what ledger.retirement does statement by statement on SQLite: write the
+retirement row (unless the account is unknown or the idempotency key was used: then it returns no row), take the
 account's held ex-post blocks in the policy's order (passing over blocks other retirements are claiming, then
 queueing behind them when only those are left), retire whole blocks and split the last one (head retired, tail
 held), and write one retirement part per block. It returns what the log entries need; when the account runs
@@ -33,8 +34,9 @@ _PICK = """
        LIMIT 1"""
 
 CLAIM_FUNCTION = f"""
-CREATE FUNCTION ledger_claim_for_retirement(p_retirement integer, p_account integer, p_tonnes bigint,
-                                            p_prefer_type text, p_prefer_province text, p_now timestamptz)
+CREATE FUNCTION ledger_retire(p_public_id text, p_account integer, p_tonnes bigint, p_subject_kind text,
+                              p_subject_id bigint, p_beneficiary text, p_reason text, p_policy text, p_key text,
+                              p_recorded_by integer, p_now timestamptz, p_prefer_type text, p_prefer_province text)
 RETURNS TABLE (role text, id integer, project_id integer, account_id integer, registry_name text,
                serial_namespace text, vintage integer, serial_start bigint, serial_end bigint, quantity bigint,
                status text, registry_project_id text)
@@ -47,7 +49,18 @@ DECLARE
   head_id integer;
   tail_id integer;
   head_end bigint;
+  p_retirement integer;
 BEGIN
+  INSERT INTO retirement (public_id, account_id, tonnes, subject_kind, subject_id, beneficiary, reason, policy,
+                          idempotency_key, recorded_by_id, created_at)
+  SELECT p_public_id, a.id, p_tonnes, p_subject_kind, p_subject_id, p_beneficiary, p_reason, p_policy, p_key,
+         p_recorded_by, p_now FROM ledger_account a WHERE a.id = p_account
+  ON CONFLICT (account_id, idempotency_key) DO NOTHING RETURNING retirement.id INTO p_retirement;
+  IF p_retirement IS NULL THEN
+    RETURN;  -- nothing written: the caller says why (an unknown account, or the key's first retirement)
+  END IF;
+  RETURN QUERY SELECT 'retirement'::text, p_retirement, NULL::integer, p_account, NULL::text, NULL::text,
+         NULL::integer, NULL::bigint, NULL::bigint, p_tonnes, NULL::text, NULL::text;
   WHILE remaining > 0 LOOP
     -- The first block no other retirement is claiming. When every remaining block is being claimed, wait for
     -- the first one's claimer to finish and look again (each statement sees what committed before it).
@@ -116,5 +129,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS ledger_claim_for_retirement(integer, integer, bigint, text, text, "
-                   "timestamptz)")
+        op.execute("DROP FUNCTION IF EXISTS ledger_retire(text, integer, bigint, text, bigint, text, text, text, "
+                   "text, integer, timestamptz, text, text)")

@@ -98,8 +98,8 @@ _CHILD = textwrap.dedent("""
                 session.flush()
                 os._exit(17)
             return claim_then_die
-        retirement._claim_in_database = dying(retirement._claim_in_database)
-        retirement._claim_statement_by_statement = dying(retirement._claim_statement_by_statement)
+        retirement._retire_in_database = dying(retirement._retire_in_database)
+        retirement._retire_statement_by_statement = dying(retirement._retire_statement_by_statement)
     else:
         original = retirement.run_ledger_transaction
         def run_ledger_transaction(session, work):
