@@ -44,9 +44,11 @@ _CHECKS: list[tuple[str, str]] = [
      "project {0} vintage {1}: issued {2} t but held {3} + retired {4} + invalidated {5}"),
     ("""SELECT b.id, b.retirement_id FROM credit_block b
         WHERE b.status <> 'split' AND b.retirement_id IS NOT NULL AND NOT EXISTS (
-          SELECT 1 FROM retirement_part rp JOIN credit_block pb ON pb.id = rp.block_id
-          WHERE rp.retirement_id = b.retirement_id AND pb.serial_namespace = b.serial_namespace
-            AND rp.serial_start <= b.serial_start AND rp.serial_end >= b.serial_end)
+          SELECT 1 FROM retirement_part rp
+          WHERE rp.retirement_id = b.retirement_id AND rp.serial_start <= b.serial_start
+            AND rp.serial_end >= b.serial_end
+            -- the part's block read by its key: a join the planner may hash over the whole namespace, per block
+            AND (SELECT pb.serial_namespace FROM credit_block pb WHERE pb.id = rp.block_id) = b.serial_namespace)
         ORDER BY b.id LIMIT 1""",
      "retired block {0} lies in no part of retirement {1}"),
     ("""SELECT b.id FROM credit_block b WHERE b.status = 'retired' AND b.is_ex_ante ORDER BY b.id LIMIT 1""",
