@@ -22,6 +22,7 @@ from bench.common import available_backends, report, scratch_database
 
 CLIENTS = 4
 SECONDS = 5
+ROUNDS = 3  # each ratio: the median of this many side-by-side rounds
 ENTRIES = 1_000_000
 TARGET_APPEND_RATIO = 0.5
 TARGET_VERIFY_S = 10.0
@@ -29,8 +30,8 @@ RETIRE_CLIENTS = (1, 16)
 TARGET_RETIRE_RATIO = 0.25  # at 16 clients
 RETIRE_TONNES = 7
 STOCK_BLOCK_TONNES = 2_000
-# Blocks held by the shared account (40,000 t) and by each client's own (6,000 t): more than can be retired in time.
-SHARED_BLOCKS, OWN_BLOCKS = 20, 3
+# Blocks held by the shared account (160,000 t) and by each client's own (10,000 t): more than ROUNDS rounds retire.
+SHARED_BLOCKS, OWN_BLOCKS = 80, 5
 AT = "2026-12-01T08:00:00.000001+00:00"
 DATA = {"retirement_id": 0, "public_id": "r00000000", "account_id": 2, "tonnes": 7,
         "subject": {"kind": "event_snapshot", "id": 41}, "beneficiary": "广州绿色论坛 2026", "reason": "零碳会议",
@@ -88,6 +89,18 @@ def _per_second(engine, work, clients: int, seconds: float) -> float:
     if any(process.exitcode for process in processes):
         raise RuntimeError(f"a bench client failed: exit codes {[process.exitcode for process in processes]}")
     return sum(counts) / elapsed
+
+
+def _paired(engine, baseline_work, work, clients: int) -> tuple[float, float]:
+    """(figure, baseline) in transactions per second: ROUNDS rounds, each the baseline then the figure for
+    SECONDS, and the round whose ratio is the median. On a shared machine the throughput of both drifts by
+    tens of percent from one run to the next; measured side by side and repeated, the ratio holds still."""
+    rounds = []
+    for _ in range(ROUNDS):
+        baseline = _per_second(engine, baseline_work, clients, SECONDS)
+        rounds.append((_per_second(engine, work, clients, SECONDS), baseline))
+    rounds.sort(key=lambda pair: pair[0] / pair[1])
+    return rounds[len(rounds) // 2]
 
 
 def _bare_insert(engine, backend: str):
@@ -156,8 +169,7 @@ def _retirements(engine, backend: str) -> None:
         retirement(session, own[CLIENT.index])
 
     for clients in RETIRE_CLIENTS:
-        baseline = _per_second(engine, bare, clients, SECONDS)
-        figure = _per_second(engine, retirement, clients, SECONDS)
+        figure, baseline = _paired(engine, bare, retirement, clients)
         ratio = figure / baseline
         target = clients == max(RETIRE_CLIENTS)
         report(f"{backend}: retirements of {RETIRE_TONNES} t from one account, {clients} client(s)", figure,
@@ -166,8 +178,7 @@ def _retirements(engine, backend: str) -> None:
                ok=ratio >= TARGET_RETIRE_RATIO if target else None)
     # The same with no two clients drawing on one account: what the log head alone costs.
     clients = max(RETIRE_CLIENTS)
-    baseline = _per_second(engine, bare, clients, SECONDS)
-    figure = _per_second(engine, retirement_from_own_account, clients, SECONDS)
+    figure, baseline = _paired(engine, bare, retirement_from_own_account, clients)
     report(f"{backend}: retirements of {RETIRE_TONNES} t, {clients} clients, an account each", figure, "tx/s",
            baseline=baseline, baseline_name="bare one-row INSERT")
     with Session(engine) as session:
@@ -191,8 +202,7 @@ def _appends(engine, backend: str) -> None:
         # As a retirement appends: the entry is the transaction's last write and commits with it.
         run_ledger_transaction(session, lambda s: append(s, "retirement", DATA, commit=True))
 
-    baseline = _per_second(engine, bare, CLIENTS, SECONDS)
-    figure = _per_second(engine, log_append, CLIENTS, SECONDS)
+    figure, baseline = _paired(engine, bare, log_append, CLIENTS)
     ratio = figure / baseline
     report(f"{backend}: log appends, {CLIENTS} clients, one entry per transaction", figure, "tx/s",
            baseline=baseline, baseline_name="bare one-row INSERT", target=f"ratio >= {TARGET_APPEND_RATIO}",
