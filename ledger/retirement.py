@@ -20,7 +20,6 @@ import secrets
 
 from sqlalchemy import bindparam, insert, text
 from sqlalchemy import select as sa_select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -76,11 +75,6 @@ def _check(*, tonnes: int, subject_kind: str, idempotency_key: str) -> None:
     if not idempotency_key or len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
         raise ValidationError(f"the idempotency key must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
                               fields={"idempotency_key": [f"1 to {MAX_IDEMPOTENCY_KEY} characters"]})
-
-
-def _existing(session: Session, account_id: int, idempotency_key: str) -> Retirement | None:
-    return session.exec(select(Retirement).where(Retirement.account_id == account_id,
-                                                 Retirement.idempotency_key == idempotency_key)).first()
 
 
 _ACCOUNT_AND_KEY = (
@@ -244,15 +238,9 @@ def retire(session: Session, *, account_id: int, tonnes: int, subject_kind: str,
                    beneficiary=beneficiary, reason=reason, policy=policy, idempotency_key=idempotency_key,
                    recorded_by_id=recorded_by_id)
     _check(tonnes=tonnes, subject_kind=subject_kind, idempotency_key=idempotency_key)
-    try:
-        return run_ledger_transaction(session, lambda session: retire_within(session, **request,
-                                                                             commit_with_log=True))
-    except IntegrityError:
-        # The same key was used at the same moment and the other request won: its retirement is the answer.
-        first = _existing(session, account_id, idempotency_key)
-        if first is None:
-            raise
-        return _same_request(first, tonnes=tonnes, subject_kind=subject_kind, subject_id=subject_id)
+    # The same key at the same moment: the second request waits on the unique key, writes nothing and answers
+    # with the first one's retirement (retire_within).
+    return run_ledger_transaction(session, lambda session: retire_within(session, **request, commit_with_log=True))
 
 
 def retire_within(session: Session, *, account_id: int, tonnes: int, subject_kind: str, subject_id: int,
