@@ -493,6 +493,34 @@ _CAT6_HOTEL = ("3", "3.6 Business travel (hotel stays)", 4)
 _CAT7 = ("3", "3.7 Employee commuting", 3)
 
 
+# The categories in Chinese, as the Chinese edition of the GHG Protocol names them (for pages and printed reports;
+# the English name is the key the line items and the database keep). Inventory lines merge the two Scope 2
+# methods under "2 Purchased electricity" and keep at most 64 characters of a name.
+GHG_CATEGORY_ZH = {
+    _SCOPE1[1]: "1 固定燃烧",
+    _SCOPE1_MOBILE[1]: "1 移动燃烧",
+    _SCOPE1_FUGITIVE[1]: "1 逸散排放（制冷剂泄漏）",
+    _OUTSIDE[1]: "《蒙特利尔议定书》气体，在范围之外报告（温室气体核算体系）",
+    _SCOPE2_LOCATION[1]: "2 外购电力（基于位置）",
+    _SCOPE2_MARKET[1]: "2 外购电力（基于市场）",
+    "2 Purchased electricity": "2 外购电力",
+    _HEAT_LOCATION[1]: "2 外购热力",
+    _CAT1[1]: "3.1 外购商品和服务",
+    _CAT5[1]: "3.5 运营中产生的废弃物",
+    _CAT6[1]: "3.6 商务差旅",
+    _CAT6_HOTEL[1]: "3.6 商务差旅（酒店住宿）",
+    _CAT7[1]: "3.7 员工通勤",
+}
+
+
+def ghg_category_zh(name: str) -> str:
+    """A GHG Protocol category's Chinese name (the English one when it has none); `name` may be cut at 64."""
+    if name in GHG_CATEGORY_ZH:
+        return GHG_CATEGORY_ZH[name]
+    return next((zh for english, zh in GHG_CATEGORY_ZH.items() if len(name) == 64 and english.startswith(name)),
+                name)
+
+
 def enterprise_footprint(inventory: EnterpriseInput, factor_set: FactorSet) -> Footprint:
     """Scope 1, 2 and 3 line items of an organisation's activity records."""
     options = inventory.options

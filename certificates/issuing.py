@@ -26,6 +26,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from accounts.models import Organisation
+from calculators.enterprise import ghg_category_zh
 from certificates import content, shares
 from certificates.access import new_access_key
 from certificates.claims import ClaimFacts, decide_claim
@@ -364,8 +365,9 @@ def enterprise_credential(session: Session, *, signers: Signers, number: str, no
     }
     extra = {
         "standard": content.standard_block(ENTERPRISE_STANDARD),
-        "boundary": [{"code": name, **content.both(category), "missing": False}
-                     for name, category in _boundary_of(report)],
+        # The GHG Protocol categories the year's records cover, each stated as counted.
+        "boundary": [{"code": name, "zh": ghg_category_zh(name), "en": name, "missing": False}
+                     for name in report.by_ghg_category],
         "emissions": [{"code": code, **content.both(SCOPE_LABELS[code]), "kgco2e": content.plain(kg)}
                       for code, kg in rows],
         "total_tco2e": content.tonnes_text(report.neutralisable_kgco2e),
@@ -384,11 +386,6 @@ def enterprise_credential(session: Session, *, signers: Signers, number: str, no
                               issuer=_issuer_block(signers, organisation), issued_at=now,
                               base_url=signers.base_url, claim=claim, claim_reasons=reasons, subject=subject,
                               extra=extra), claim.code
-
-
-def _boundary_of(report) -> list[tuple[str, str]]:
-    """The GHG Protocol categories the year's records cover, each stated as counted."""
-    return [(name, name) for name in report.by_ghg_category]
 
 
 # ---- people -----------------------------------------------------------------------------------------------------

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from calculators.enterprise import ghg_category_zh
 from meetings.charts import BAR_COLOURS, FONT, WIDTH, _short, breakdown_chart
 
 KG_PER_TONNE = Decimal(1000)
+
+
+def category_label(name: str) -> str:
+    """A GHG Protocol category as the page's language names it."""
+    return ghg_category_zh(name) if str(get_locale() or "").startswith("zh") else name
 
 
 def _tonnes(kg: Decimal) -> str:
@@ -53,7 +60,8 @@ def report_charts(report) -> dict[str, Markup]:
     return {
         "scopes": breakdown_chart([(label, kg, _tonnes(kg)) for label, kg in scopes],
                                   title=_("Emissions by scope")),
-        "categories": breakdown_chart([(name, max(kg, Decimal(0)), _tonnes(kg)) for name, kg in categories],
+        "categories": breakdown_chart([(category_label(name), max(kg, Decimal(0)), _tonnes(kg))
+                                       for name, kg in categories],
                                       title=_("Emissions by GHG Protocol category")),
         "facilities": breakdown_chart([(row["facility"], row["kgco2e"], _tonnes(row["kgco2e"]))
                                        for row in report.by_facility], title=_("Emissions by facility")),

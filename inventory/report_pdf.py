@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from calculators.enterprise import ghg_category_zh
 from inventory.reports import ISO_CATEGORIES, YearReport
 
 KG_PER_TONNE = Decimal(1000)
@@ -49,7 +50,7 @@ def report_sheet(report: YearReport, *, organisation_zh: str, organisation_en: s
         "outside_scopes": _t(totals.outside_scopes) if totals.outside_scopes else "",
         "previous_total": _t(report.previous.total) if report.previous else "",
         "yoy_change": _change(report.yoy_change),
-        "ghg_categories": [{"name": name, "kg": _t(kg["kgco2e"]),
+        "ghg_categories": [{"name": name, "zh": ghg_category_zh(name), "kg": _t(kg["kgco2e"]),
                             "market": _t(kg["kgco2e_market"]) if "kgco2e_market" in kg else ""}
                            for name, kg in report.by_ghg_category.items()],
         "iso_categories": [{"number": str(number), "zh": ISO_CATEGORIES_ZH[number], "en": ISO_CATEGORIES[number],

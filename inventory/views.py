@@ -377,7 +377,7 @@ def _signers():
 def _report_page(year: int, *, error: str | None = None, status: int = 200,
                  year_form: YearDetailsForm | None = None):
     from certificates.issuing import tonnes_required
-    from inventory.report_charts import report_charts
+    from inventory.report_charts import category_label, report_charts
     from inventory.reports import year_report
 
     session, actor = get_session(), _actor()
@@ -390,7 +390,8 @@ def _report_page(year: int, *, error: str | None = None, status: int = 200,
             "verified_emissions_t": period.verified_emissions_t if period else None})
     return render_template("inventory/report.html", report=report, year=year, period=period, year_form=year_form,
                            required_tonnes=tonnes_required(report.neutralisable_kgco2e),
-                           charts=report_charts(report), iso_labels=ISO_LABELS, error=error,
+                           charts=report_charts(report), iso_labels=ISO_LABELS, category_label=category_label,
+                           error=error,
                            can_close=actor.can("close"), can_neutralise=actor.can("administer")), status
 
 

@@ -88,6 +88,10 @@ def test_a_closed_year_is_neutralised_once_against_its_period_and_its_statement_
     assert subject["subject"]["reporting_year"] == 2025 and subject["subject"]["organisation_zh"]
     report = reports.year_report(session=session, actor=actor, year=2025)
     assert sum(Decimal(e["kgco2e"]) for e in subject["emissions"]) == report.neutralisable_kgco2e
+    # The boundary names each category the records cover, in Chinese above English.
+    boundary = {item["code"]: (item["zh"], item["en"]) for item in subject["boundary"]}
+    assert set(boundary) == set(report.by_ghg_category)
+    assert boundary["1 Stationary combustion"] == ("1 固定燃烧", "1 Stationary combustion")
     assert status.standing(session, certificate, issuer_key=signers.issuer.private_key.public_key()).state == "valid"
     assert check_invariants(session) == []
     # The statement stands on these figures: the year no longer changes, even for an admin with a reason.

@@ -205,3 +205,18 @@ def test_water_supply_is_category_1_and_its_treatment_category_5_by_the_cubic_me
     with pytest.raises(CalculationError) as error:
         _inventory(WaterUse("rain", Decimal(1), **SITE))
     assert error.value.field == "records[0].use"
+
+
+def test_every_ghg_category_has_its_chinese_name_also_when_cut_at_64_characters():
+    from calculators import enterprise
+
+    categories = {value[1] for name, value in vars(enterprise).items()
+                  if name.startswith("_") and isinstance(value, tuple) and len(value) == 3
+                  and isinstance(value[1], str) and isinstance(value[2], int)}
+    assert len(categories) >= 12
+    for category in categories:
+        chinese = enterprise.ghg_category_zh(category)
+        assert chinese != category and any("\u4e00" <= c <= "\u9fff" for c in chinese), category
+        assert enterprise.ghg_category_zh(category[:64]) == chinese
+    assert enterprise.ghg_category_zh("2 Purchased electricity") == "2 外购电力"
+    assert enterprise.ghg_category_zh("9 Something else") == "9 Something else"
