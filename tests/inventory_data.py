@@ -10,10 +10,19 @@ from inventory import facilities
 from inventory.entries import FIELD_NAMES
 from inventory.imports import template_header
 from inventory.rights import Actor
+from tests.factories import make_organisation, make_user
 
 SITES = (("广州办公室", "CN-GD", "office", Decimal("1200.5"), 80),
          ("北京工厂", "CN-BJ", "factory", Decimal("5400"), 210),
          ("上海仓库", "CN-SH", "warehouse", Decimal("8000"), 35))
+
+
+def make_staffed_company(session):
+    """An organisation with a staff member and its three facilities: (organisation, staff user)."""
+    organisation = make_organisation(session)
+    staff = make_user(session, organisation, role="staff")
+    make_facilities(session, organisation.id)
+    return organisation, staff
 
 
 def make_facilities(session, organisation_id: int, user_id: int | None = None) -> list:

@@ -16,8 +16,8 @@ from inventory import records, reports
 from inventory.imports import ImportRefused, import_rows, rows_from_file
 from inventory.models import ActivityRecord, RecordHistory
 from inventory.rights import Actor
-from tests.factories import make_organisation, make_user
-from tests.inventory_data import as_csv, as_xlsx, expected_totals, make_facilities, year_rows
+from tests.factories import make_user
+from tests.inventory_data import as_csv, as_xlsx, expected_totals, make_staffed_company, year_rows
 
 # The test's clock: the data's year (2025) has ended by then, whatever today is.
 NOW = utcnow().replace(microsecond=0)
@@ -25,10 +25,7 @@ NOW = utcnow().replace(microsecond=0)
 
 @pytest.fixture
 def org(session):
-    organisation = make_organisation(session)
-    staff = make_user(session, organisation, role="staff")
-    make_facilities(session, organisation.id)
-    return organisation, staff
+    return make_staffed_company(session)
 
 
 def _count(session, organisation_id):

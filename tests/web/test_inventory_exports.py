@@ -21,7 +21,7 @@ from inventory.models import ActivityRecord
 from inventory.rights import Actor
 from tests.conftest import csrf_token_from, login
 from tests.factories import DEFAULT_PASSWORD, make_organisation, make_user
-from tests.inventory_data import as_csv, make_facilities, year_rows
+from tests.inventory_data import as_csv, make_facilities, make_staffed_company, year_rows
 
 # The test's clock: the data's year (2025) has ended by then, whatever today is.
 NOW = utcnow().replace(microsecond=0)
@@ -29,10 +29,7 @@ NOW = utcnow().replace(microsecond=0)
 
 @pytest.fixture
 def acme(session):
-    organisation = make_organisation(session)
-    staff = make_user(session, organisation, role="staff")
-    make_facilities(session, organisation.id)
-    return organisation, staff
+    return make_staffed_company(session)
 
 
 def _table(data: bytes, fmt: str) -> list[list[str]]:
